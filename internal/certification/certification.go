@@ -1,0 +1,77 @@
+// Package certification defines the normalised identity record that every
+// verification source returns, the Source interface that yields it, and the
+// errors a source reports. It is the contract between the i'mport client
+// (and, later, a PortOne V2 client) on one side and the policy and header
+// packages on the other.
+package certification
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Date is a calendar date with no time of day and no time zone, such as a
+// date of birth. The zero value means "unknown".
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// IsZero reports whether the date is unknown.
+func (d Date) IsZero() bool { return d.Year == 0 && d.Month == 0 && d.Day == 0 }
+
+// String formats the date as YYYY-MM-DD.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+
+// Record is one identity verification as a source reports it, normalised so
+// that nothing downstream depends on the wire format. Optional values that
+// the source left out or sent as null are empty strings, a zero Date or a
+// zero time.
+type Record struct {
+	// ImpUID is the verification id the source was asked about.
+	ImpUID string
+	// Certified is true only when the source says the verification succeeded.
+	Certified bool
+	// CertifiedAt is when the verification succeeded (zero when unknown).
+	CertifiedAt time.Time
+	// Name is the verified real name, UTF-8. Personal data: never logged.
+	Name string
+	// Gender is "male", "female" or "" when the source gave none.
+	Gender string
+	// Birthday is the date of birth (zero when the source gave none).
+	Birthday Date
+	// Foreigner is true when the source says the person is not a Korean national.
+	Foreigner bool
+	// Phone is the verified phone number, digits only, or "". Personal data.
+	Phone string
+	// Carrier is the mobile carrier (SKT, KT, LGT, *_MVNO) or "".
+	Carrier string
+	// CI is the connecting information (unique_key), or "" when absent.
+	// Personal data: only its keyed hash ever leaves the gateway.
+	CI string
+	// DI is the duplication information scoped to the merchant (unique_in_site), or "".
+	DI string
+}
+
+// Source looks verifications up. Implementations must be safe for
+// concurrent use and must honour ctx's deadline.
+type Source interface {
+	// Lookup returns the record for id. Errors wrap ErrNotFound,
+	// ErrUnavailable or ErrFailed so that callers can map them to answers.
+	Lookup(ctx context.Context, id string) (Record, error)
+}
+
+// The errors a Source wraps.
+var (
+	// ErrNotFound means the source has no verification with this id.
+	ErrNotFound = errors.New("verification not found")
+	// ErrUnavailable means the source could not be reached in time or
+	// answered with a server error; trying again later may succeed.
+	ErrUnavailable = errors.New("verification source unavailable")
+	// ErrFailed means the source rejected our credentials or gave an answer
+	// we could not understand; retrying will not help.
+	ErrFailed = errors.New("verification source failed")
+)
