@@ -1,0 +1,122 @@
+package caddymodule
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/verigate/caddy-iamport/internal/iamport"
+	"github.com/verigate/caddy-iamport/internal/singleuse"
+)
+
+// Long-lived objects are kept in usage pools keyed by their configuration,
+// so that a config reload (which provisions the new handler before it
+// cleans up the old one) hands the same i'mport client, with its cached
+// token, and the same single-use store to the new handler. The last
+// handler to let go closes them.
+var (
+	clients = caddy.NewUsagePool()
+	stores  = caddy.NewUsagePool()
+)
+
+type poolRef struct {
+	pool *caddy.UsagePool
+	key  string
+}
+
+func (r poolRef) release() error {
+	_, err := r.pool.Delete(r.key)
+	return err
+}
+
+// poolKey hashes the parts of a configuration that identify a shared
+// object, so that secrets are never kept as map keys in clear.
+func poolKey(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:])
+}
+
+type pooledClient struct{ *iamport.Client }
+
+func (pooledClient) Destruct() error { return nil }
+
+func loadClient(base, key, secret string, logger *zap.Logger) (*iamport.Client, poolRef, error) {
+	ref := poolRef{pool: clients, key: poolKey("client", base, key, secret)}
+	val, _, err := clients.LoadOrNew(ref.key, func() (caddy.Destructor, error) {
+		c, err := iamport.New(iamport.Config{
+			BaseURL:  base,
+			Key:      key,
+			Secret:   secret,
+			Logger:   logger.Named("iamport"),
+			Observer: apiObserver{},
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pooledClient{c}, nil
+	})
+	if err != nil {
+		return nil, poolRef{}, fmt.Errorf("setting up i'mport client: %w", err)
+	}
+	return val.(pooledClient).Client, ref, nil
+}
+
+type pooledStore struct{ singleuse.Store }
+
+func (s pooledStore) Destruct() error { return s.Close() }
+
+// loadStore returns the single-use store for mode ("", "on", "off" or
+// "redis"), or nil when single use is off. Memory stores are shared by
+// every handler using the same i'mport account, so an id used on one site
+// cannot pass again on another site of the same Caddy; Redis stores are
+// shared by URL.
+func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (singleuse.Store, poolRef, error) {
+	var ref poolRef
+	var construct caddy.Constructor
+	switch mode {
+	case "off":
+		if rawURL != "" {
+			return nil, ref, fmt.Errorf("single_use off does not take a redis_url")
+		}
+		return nil, ref, nil
+	case "", "on":
+		if rawURL != "" {
+			return nil, ref, fmt.Errorf("redis_url is only used with single_use redis")
+		}
+		ref = poolRef{pool: stores, key: poolKey("memory", base, key)}
+		construct = func() (caddy.Destructor, error) {
+			return pooledStore{singleuse.NewMemory()}, nil
+		}
+	case "redis":
+		u, err := resolveSecret(repl, "redis_url", rawURL)
+		if err != nil {
+			return nil, ref, err
+		}
+		ref = poolRef{pool: stores, key: poolKey("redis", u)}
+		construct = func() (caddy.Destructor, error) {
+			s, err := singleuse.NewRedis(u, singleuse.RedisOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return pooledStore{s}, nil
+		}
+	default:
+		return nil, ref, fmt.Errorf("single_use: unknown mode %q (want on, off or redis)", mode)
+	}
+	val, _, err := stores.LoadOrNew(ref.key, construct)
+	if err != nil {
+		return nil, poolRef{}, fmt.Errorf("setting up single-use store: %w", err)
+	}
+	return val.(pooledStore).Store, ref, nil
+}
+
+// releaseContext is the context for releasing a reservation after the
+// upstream failed: the request's own context may already be cancelled.
+func releaseContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), releaseTimeout)
+}

@@ -1,0 +1,131 @@
+package caddymodule_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEveryRefusalAnswersProblemJSONAndNeverReachesTheUpstream(t *testing.T) {
+	be := newBackend(t)
+	tester := startCaddy(t, config(t, be.addr(),
+		site{host: "localhost", options: "min_age 19\n\t\tmax_body 4KiB"},
+		site{host: "strict.localhost", options: "min_age 19\n\t\tmax_age 20\n\t\tforeigners deny\n\t\tsingle_use off"},
+		site{host: "slow.localhost", options: "timeout 300ms"},
+	))
+	body := func(id string) string { return `{"imp_uid":"` + id + `"}` }
+
+	cases := []struct {
+		name        string
+		prepare     func(t *testing.T)
+		host, path  string
+		contentType string
+		body        string
+		status      int
+		code        string // "" means the request passes
+	}{
+		// First, while no token is cached: getToken refusing the credentials.
+		{name: "credentials rejected", prepare: func(t *testing.T) { setFault(t, "bad_credentials", "token", 1) },
+			body: body(idAdult), status: 502, code: "verification_failed"},
+		{name: "missing", body: `{"nick":"a"}`, status: 400, code: "imp_uid_missing"},
+		{name: "missing, empty body", body: ``, status: 400, code: "imp_uid_missing"},
+		{name: "invalid traversal", body: body("imp_1/../../users/getToken"), status: 400, code: "imp_uid_invalid"},
+		{name: "invalid too long", body: body("imp_" + strings.Repeat("1", 29)), status: 400, code: "imp_uid_invalid"},
+		{name: "invalid number", body: `{"imp_uid":100000000001}`, status: 400, code: "imp_uid_invalid"},
+		{name: "conflict body vs query", path: "/signup?imp_uid=" + idMinor, body: body(idAdult), status: 400, code: "imp_uid_conflict"},
+		{name: "conflict duplicate key", body: `{"imp_uid":"` + idAdult + `","imp_uid":"` + idMinor + `"}`, status: 400, code: "imp_uid_conflict"},
+		{name: "body invalid", body: `{"imp_uid":`, status: 400, code: "body_invalid"},
+		{name: "body too large", body: `{"imp_uid":"` + idAdult + `","pad":"` + strings.Repeat("x", 5000) + `"}`, status: 413, code: "body_too_large"},
+		{name: "not found", body: body(idUnknown), status: 403, code: "verification_not_found"},
+		{name: "not certified", body: body(idNotCertif), status: 403, code: "not_certified"},
+		{name: "underage minor", body: body(idMinor), status: 403, code: "underage"},
+		{name: "underage turns 19 tomorrow", body: body(id19Tomorrow), status: 403, code: "underage"},
+		{name: "turns 19 today passes", body: body(id19Today), status: 200},
+		{name: "overage", host: "strict.localhost", body: body(idAdult), status: 403, code: "overage"},
+		{name: "foreigner denied", host: "strict.localhost", body: body(idForeigner), status: 403, code: "foreigner_denied"},
+		{name: "foreigner allowed by default", body: body(idForeigner), status: 200},
+		{name: "ci missing", body: body(idNoCI), status: 403, code: "ci_missing"},
+		{name: "expired", body: body(idStale), status: 403, code: "verification_expired"},
+		{name: "error answer", body: body(idErrorAnswer), status: 502, code: "verification_failed"},
+		{name: "first use passes", body: body(idAdult), status: 200},
+		{name: "reused", body: body(idAdult), status: 409, code: "imp_uid_reused"},
+		{name: "reused via query", path: "/signup?imp_uid=" + idAdult, contentType: "text/plain", body: "hello", status: 409, code: "imp_uid_reused"},
+		{name: "i'mport 503 twice (call and retry)", prepare: func(t *testing.T) { setFault(t, "status_503", "certification", 2) },
+			body: body(idHangul), status: 503, code: "verification_unavailable"},
+		{name: "healthy again after 503", body: body(idHangul), status: 200},
+		{name: "i'mport slower than the timeout", prepare: func(t *testing.T) { setFault(t, "hang", "certification", 1) },
+			host: "slow.localhost", body: body(idNoDI), status: 503, code: "verification_unavailable"},
+		{name: "healthy again after hang", host: "slow.localhost", body: body(idNoDI), status: 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.prepare != nil {
+				tc.prepare(t)
+			}
+			host, path, ct := tc.host, tc.path, tc.contentType
+			if host == "" {
+				host = "localhost"
+			}
+			if path == "" {
+				path = "/signup"
+			}
+			if ct == "" {
+				ct = "application/json"
+			}
+			req, _ := http.NewRequest(http.MethodPost, "http://"+host+":9080"+path, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", ct)
+			before := be.hits()
+			resp, got := do(t, tester, req)
+			if tc.code == "" {
+				if resp.StatusCode != tc.status || be.hits() != before+1 {
+					t.Fatalf("status %d (%s), backend hits %d→%d; want %d and one hit", resp.StatusCode, got, before, be.hits(), tc.status)
+				}
+				return
+			}
+			assertProblem(t, resp, got, tc.status, tc.code)
+			if be.hits() != before {
+				t.Fatalf("a refused request reached the upstream")
+			}
+		})
+	}
+}
+
+func TestYearBasisCountsCalendarYears(t *testing.T) {
+	be := newBackend(t)
+	tester := startCaddy(t, config(t, be.addr(), site{host: "localhost", options: "min_age 19\n\t\tage_basis year"}))
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	today := time.Now().In(seoul)
+	want := http.StatusOK // born in (this year - 19), so 19 by calendar years ...
+	if today.AddDate(0, 0, 1).Year() != today.Year() {
+		want = http.StatusForbidden // ... except on 31 December, when "tomorrow" is next year
+	}
+	resp, body := postJSON(t, tester, "localhost", "/signup", `{"imp_uid":"`+id19Tomorrow+`"}`)
+	if resp.StatusCode != want {
+		t.Fatalf("status %d (%s), want %d", resp.StatusCode, body, want)
+	}
+}
+
+func TestRefusalsCanGoToHandleErrors(t *testing.T) {
+	be := newBackend(t)
+	tester := startCaddy(t, config(t, be.addr(), site{host: "localhost", options: "min_age 19\n\t\trefusals handle_errors", after: `reverse_proxy ` + be.addr() + `
+	handle_errors {
+		respond "custom page: {err.status_code} {http.iamport.code}"
+	}`}))
+	for _, tc := range []struct {
+		body, want string
+		status     int
+	}{
+		{`{"imp_uid":"` + idMinor + `"}`, "custom page: 403 underage", 403},
+		{`{}`, "custom page: 400 imp_uid_missing", 400},
+		{`{"imp_uid":"` + idUnknown + `"}`, "custom page: 403 verification_not_found", 403},
+	} {
+		resp, body := postJSON(t, tester, "localhost", "/signup", tc.body)
+		if resp.StatusCode != tc.status || string(body) != tc.want {
+			t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, tc.status, tc.want)
+		}
+	}
+	if be.hits() != 0 {
+		t.Fatal("a refused request reached the upstream")
+	}
+}

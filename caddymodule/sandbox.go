@@ -1,0 +1,132 @@
+package caddymodule
+
+import (
+	"net/http"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/verigate/caddy-iamport/internal/sandbox"
+)
+
+func init() {
+	caddy.RegisterModule(Sandbox{})
+	httpcaddyfile.RegisterHandlerDirective("iamport_sandbox", parseSandbox)
+	// The sandbox answers requests itself, like respond.
+	httpcaddyfile.RegisterDirectiveOrder("iamport_sandbox", httpcaddyfile.Before, "respond")
+}
+
+// Sandbox is an HTTP handler that imitates the i'mport REST API endpoints
+// the gateway uses (POST /users/getToken and GET /certifications/{imp_uid})
+// with a fixed set of test identities, plus control endpoints under
+// /__sandbox/ (stats, faults, reset) for tests and demos. It is the i'mport
+// of the demo and of the integration tests. It has no authentication of its
+// own and must never be exposed publicly: bind its site to a loopback
+// address.
+//
+// The sandbox's state (tokens, faults, call counts) is kept across config
+// reloads for as long as a sandbox with the same credentials stays loaded.
+// It always answers; it never calls the next handler.
+type Sandbox struct {
+	// The API key getToken accepts. Default: sandbox_key. Placeholders are
+	// resolved at provision time.
+	APIKey string `json:"api_key,omitempty"`
+	// The API secret getToken accepts. Default: sandbox_secret.
+	APISecret string `json:"api_secret,omitempty"`
+
+	srv *sandbox.Server
+	ref poolRef
+}
+
+var sandboxes = caddy.NewUsagePool()
+
+type pooledSandbox struct{ *sandbox.Server }
+
+func (pooledSandbox) Destruct() error { return nil }
+
+// CaddyModule returns the Caddy module information.
+func (Sandbox) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.iamport_sandbox",
+		New: func() caddy.Module { return new(Sandbox) },
+	}
+}
+
+// Provision sets up the sandbox, reusing the running one with the same
+// credentials if a previous config had it.
+func (s *Sandbox) Provision(caddy.Context) error {
+	repl := caddy.NewReplacer()
+	key := repl.ReplaceKnown(s.APIKey, "")
+	secret := repl.ReplaceKnown(s.APISecret, "")
+	s.ref = poolRef{pool: sandboxes, key: poolKey("sandbox", key, secret)}
+	val, _, err := sandboxes.LoadOrNew(s.ref.key, func() (caddy.Destructor, error) {
+		return pooledSandbox{sandbox.New(sandbox.Config{APIKey: key, APISecret: secret})}, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.srv = val.(pooledSandbox).Server
+	return nil
+}
+
+// Cleanup lets go of the shared sandbox state.
+func (s *Sandbox) Cleanup() error {
+	if s.ref.pool == nil {
+		return nil
+	}
+	return s.ref.release()
+}
+
+// ServeHTTP implements caddyhttp.MiddlewareHandler.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
+	s.srv.ServeHTTP(w, r)
+	return nil
+}
+
+// UnmarshalCaddyfile implements caddyfile.Unmarshaler. Syntax:
+//
+//	iamport_sandbox [<matcher>] {
+//	    api_key    <key>
+//	    api_secret <secret>
+//	}
+//
+// The block is optional; without it the sandbox accepts sandbox_key and
+// sandbox_secret.
+func (s *Sandbox) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // the directive name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "api_key":
+			if err := oneArg(d, &s.APIKey); err != nil {
+				return err
+			}
+		case "api_secret":
+			if err := oneArg(d, &s.APISecret); err != nil {
+				return err
+			}
+		default:
+			return d.Errf("unrecognized subdirective: %s", d.Val())
+		}
+	}
+	return nil
+}
+
+func parseSandbox(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	s := new(Sandbox)
+	err := s.UnmarshalCaddyfile(h.Dispenser)
+	return s, err
+}
+
+// Interface guards
+var (
+	_ caddy.Module                = (*Sandbox)(nil)
+	_ caddy.Provisioner           = (*Sandbox)(nil)
+	_ caddy.CleanerUpper          = (*Sandbox)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Sandbox)(nil)
+	_ caddyfile.Unmarshaler       = (*Sandbox)(nil)
+)

@@ -1,0 +1,362 @@
+package caddymodule_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+
+	_ "github.com/verigate/caddy-iamport/caddymodule"
+)
+
+// The integration tests drive one in-process Caddy (caddytest) listening on
+// these loopback ports. The gateway sites are on :9080, the sandbox on :9081.
+const (
+	gatewayURL = "http://localhost:9080"
+	sandboxURL = "http://127.0.0.1:9081"
+	testSecret = "sandbox-test-secret"
+	testCIKey  = "integration-ci-hash-key"
+)
+
+// The sandbox's documented test identities.
+const (
+	idAdult       = "imp_100000000001"
+	idMinor       = "imp_100000000002"
+	id19Today     = "imp_100000000003"
+	id19Tomorrow  = "imp_100000000004"
+	idNotCertif   = "imp_100000000005"
+	idForeigner   = "imp_100000000006"
+	idStale       = "imp_100000000007"
+	idNoCI        = "imp_100000000008"
+	idNoDI        = "imp_100000000009"
+	idHangul      = "imp_100000000010"
+	idErrorAnswer = "imp_100000000011"
+	idUnknown     = "imp_999999999999"
+)
+
+// globalOptions are caddytest's usual settings.
+const globalOptions = `{
+	skip_install_trust
+	admin localhost:2999
+	http_port 9080
+	https_port 9443
+	grace_period 1ns
+%s}
+`
+
+// allowlistOptions switch on Caddy's underscore and dot allowlists, which
+// make Caddy's own server let (single-valued) '_' and '.' spellings of our
+// headers through to the handler, so that the tests prove the handler
+// strips them itself instead of relying on Caddy. (With them on, Caddy
+// drops the plain-hyphen spellings under the same prefix instead.)
+const allowlistOptions = `	servers {
+		expected_underscore_headers X-Verified_* x_verified_* X_VERIFIED_* X-Verified-CI_Hash
+		expected_dot_headers X-Verified.* x.verified.* X-Verified-CI.Hash
+	}
+`
+
+// keyFor gives every test its own i'mport API key, so that each test starts
+// with a cold token cache, a fresh sandbox and an empty single-use store
+// (those are pooled by credentials across config loads).
+func keyFor(t *testing.T) string {
+	return "key_" + regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_")
+}
+
+// site is one gateway site block of a test config.
+type site struct {
+	host    string // e.g. "localhost" or "strict.localhost"
+	options string // extra iamport_verify subdirectives
+	after   string // handlers after iamport_verify; default reverse_proxy to the backend
+}
+
+// config builds a whole Caddyfile: the global options, the gateway sites
+// and the sandbox with the test's credentials.
+func config(t *testing.T, backend string, sites ...site) string {
+	return buildConfig(t, "", backend, sites)
+}
+
+// configWithAllowlists is config with Caddy's underscore and dot allowlists on.
+func configWithAllowlists(t *testing.T, backend string, sites ...site) string {
+	return buildConfig(t, allowlistOptions, backend, sites)
+}
+
+func buildConfig(t *testing.T, serverOptions, backend string, sites []site) string {
+	key := keyFor(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, globalOptions, serverOptions)
+	for _, s := range sites {
+		after := s.after
+		if after == "" {
+			after = "reverse_proxy " + backend
+		}
+		fmt.Fprintf(&b, `
+http://%s:9080 {
+	iamport_verify {
+		api_key %s
+		api_secret %s
+		api_base %s
+		ci_hash_key %s
+		%s
+	}
+	%s
+}
+`, s.host, key, testSecret, sandboxURL, testCIKey, s.options, after)
+	}
+	fmt.Fprintf(&b, `
+http://plain.localhost:9080 {
+	reverse_proxy %s
+}
+
+http://127.0.0.1:9081 {
+	iamport_sandbox {
+		api_key %s
+		api_secret %s
+	}
+}
+`, backend, key, testSecret)
+	return b.String()
+}
+
+// startCaddy loads cfg into the shared in-process Caddy. Under CI=true a
+// test that cannot start Caddy fails instead of being skipped.
+func startCaddy(t *testing.T, cfg string) *caddytest.Tester {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		// caddytest skips, rather than fails, when Caddy cannot start; in
+		// CI a skipped integration test is a failure.
+		t.Cleanup(func() {
+			if t.Skipped() {
+				t.Error("integration test skipped under CI=true: the in-process Caddy did not start")
+			}
+		})
+	}
+	tester := caddytest.NewTester(t)
+	tester.InitServer(cfg, "caddyfile")
+	return tester
+}
+
+// received is what the backend saw of one request.
+type received struct {
+	Method  string
+	Path    string
+	Header  http.Header
+	Body    []byte
+	Length  int64
+	Chunked bool
+}
+
+// backend is a recording upstream. Its answer status can be scripted.
+type backend struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	got    []received
+	status []int // statuses for the next answers; 200 after they run out
+}
+
+func newBackend(t *testing.T) *backend {
+	b := &backend{}
+	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		b.mu.Lock()
+		b.got = append(b.got, received{
+			Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body,
+			Length: r.ContentLength, Chunked: len(r.TransferEncoding) > 0,
+		})
+		status := http.StatusOK
+		if len(b.status) > 0 {
+			status, b.status = b.status[0], b.status[1:]
+		}
+		b.mu.Unlock()
+		w.WriteHeader(status)
+		fmt.Fprint(w, "backend ok")
+	}))
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+// addr is the backend's host:port for reverse_proxy.
+func (b *backend) addr() string { return strings.TrimPrefix(b.srv.URL, "http://") }
+
+func (b *backend) hits() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.got)
+}
+
+func (b *backend) last(t *testing.T) received {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.got) == 0 {
+		t.Fatal("the backend received no request")
+	}
+	return b.got[len(b.got)-1]
+}
+
+func (b *backend) answer(statuses ...int) {
+	b.mu.Lock()
+	b.status = append(b.status, statuses...)
+	b.mu.Unlock()
+}
+
+// identityHeaders returns the headers of h whose name, read loosely, starts
+// with x-verified (every spelling a forged header could take).
+func identityHeaders(h http.Header) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range h {
+		n := strings.NewReplacer("_", "-", ".", "-").Replace(strings.ToLower(k))
+		if strings.HasPrefix(n, "x-verified") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// postJSON sends a JSON signup body to the gateway.
+func postJSON(t *testing.T, tester *caddytest.Tester, host, path, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, "http://"+host+":9080"+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header[headers[i]] = append(req.Header[headers[i]], headers[i+1])
+	}
+	return do(t, tester, req)
+}
+
+func do(t *testing.T, tester *caddytest.Tester, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := tester.Client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// problemDoc is an RFC 9457 answer as the gateway writes it.
+type problemDoc struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+}
+
+func assertProblem(t *testing.T, resp *http.Response, body []byte, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, status, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type = %q, want application/problem+json", ct)
+	}
+	var doc problemDoc
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("problem body %q: %v", body, err)
+	}
+	if doc.Code != code || doc.Status != status || doc.Title == "" || doc.Detail == "" {
+		t.Fatalf("problem = %+v, want code %q status %d with title and detail", doc, code, status)
+	}
+	if status == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") == "" {
+		t.Fatal("503 answer without Retry-After")
+	}
+}
+
+// sandboxRecord fetches a certification straight from the sandbox, as an
+// independent source of truth for the values the gateway forwards.
+func sandboxRecord(t *testing.T, key, id string) map[string]any {
+	t.Helper()
+	form := url.Values{"imp_key": {key}, "imp_secret": {testSecret}}
+	resp, err := http.PostForm(sandboxURL+"/users/getToken", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		Response struct {
+			AccessToken string `json:"access_token"`
+		} `json:"response"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if err != nil || tok.Response.AccessToken == "" {
+		t.Fatalf("sandbox token: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, sandboxURL+"/certifications/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Response.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env struct {
+		Response map[string]any `json:"response"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		t.Fatal(err)
+	}
+	return env.Response
+}
+
+type sandboxStats struct {
+	GetToken       int64 `json:"get_token"`
+	Certifications int64 `json:"certifications"`
+}
+
+func stats(t *testing.T) sandboxStats {
+	t.Helper()
+	resp, err := http.Get(sandboxURL + "/__sandbox/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s sandboxStats
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// setFault drives the sandbox's fault injection.
+func setFault(t *testing.T, fault, endpoint string, times int) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"fault": fault, "endpoint": endpoint, "times": times})
+	resp, err := http.Post(sandboxURL+"/__sandbox/faults", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("setting fault %s: status %d", fault, resp.StatusCode)
+	}
+}
+
+func TestMain(m *testing.M) {
+	// Caddy writes autosave.json under the config dir; keep it out of $HOME.
+	dir, err := os.MkdirTemp("", "caddy-iamport-test")
+	if err == nil {
+		os.Setenv("XDG_CONFIG_HOME", dir)
+		os.Setenv("XDG_DATA_HOME", dir)
+	}
+	code := m.Run()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}

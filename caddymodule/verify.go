@@ -1,0 +1,365 @@
+package caddymodule
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/verigate/caddy-iamport/internal/certification"
+	"github.com/verigate/caddy-iamport/internal/extract"
+	"github.com/verigate/caddy-iamport/internal/identity"
+	"github.com/verigate/caddy-iamport/internal/policy"
+	"github.com/verigate/caddy-iamport/internal/singleuse"
+)
+
+func init() {
+	caddy.RegisterModule(Verify{})
+}
+
+// Defaults of the iamport_verify handler.
+const (
+	DefaultAPIBase            = "https://api.iamport.kr"
+	DefaultTimeout            = 10 * time.Second
+	DefaultField              = "imp_uid"
+	DefaultMaxBody            = 1 << 20
+	DefaultMaxVerificationAge = 30 * time.Minute
+	DefaultHeaderPrefix       = "X-Verified-"
+)
+
+// Verify is an HTTP handler that turns an i'mport identity verification id
+// (imp_uid) carried by a request into trusted identity headers for the next
+// handler, usually reverse_proxy.
+//
+// On every request it sees, Verify first deletes every request header whose
+// name, lower-cased and with '_' and '.' read as '-', starts with the header
+// prefix (default X-Verified-), so a client can never forge an identity
+// header. Requests that match none of the `verify` matcher sets (when any are
+// configured) then go on unchanged. Every other request must carry an
+// imp_uid, in the JSON body, the form body or the query string; Verify looks
+// it up at i'mport with a cached access token, applies the policy
+// (certified, age limits, foreigners, freshness), reserves the id so that it
+// passes only once, and sets:
+//
+//   - X-Verified-CI-Hash: lower-case hex HMAC-SHA256 of the CI keyed with ci_hash_key;
+//   - X-Verified-DI: the DI (left out when i'mport gives none);
+//   - X-Verified-Birth-Year: the year of birth;
+//   - and the opt-in fields listed in `forward`.
+//
+// A refused request never reaches the next handler. It is answered with
+// application/problem+json carrying a stable `code` (statuses 400, 403, 409,
+// 413, 502 and 503; 503 answers carry Retry-After), or, with
+// refusals=handle_errors, handed to the site's handle_errors routes as an
+// error with that status.
+//
+// Placeholders set for later handlers and log fields:
+// {http.iamport.code} ("verified" or the refusal code),
+// {http.iamport.imp_uid}, {http.iamport.ci_hash}, {http.iamport.di} and
+// {http.iamport.birth_year} (the last four only on verified requests).
+type Verify struct {
+	// The i'mport REST API key. Required. {env.*} and {file.*}
+	// placeholders are resolved at provision time, so the secret never
+	// appears in adapted JSON.
+	APIKey string `json:"api_key,omitempty"`
+	// The i'mport REST API secret. Required; placeholders as for api_key.
+	APISecret string `json:"api_secret,omitempty"`
+	// The base URL of the i'mport REST API. Default: https://api.iamport.kr.
+	APIBase string `json:"api_base,omitempty"`
+	// The time budget for all calls to i'mport behind one request (token
+	// and certification lookup, including one retry). It also bounds how
+	// long a client may take to send the body. Default: 10s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// Request matcher sets selecting the requests that must carry a
+	// verification. Requests matching none pass through with only the
+	// forged-header filter applied. Without any, every request the handler
+	// sees must carry a verification.
+	VerifyRaw caddyhttp.RawMatcherSets `json:"verify,omitempty" caddy:"namespace=http.matchers"`
+	// The name of the JSON field, form field or query parameter holding
+	// the id. Default: imp_uid.
+	Field string `json:"field,omitempty"`
+	// The largest body, in bytes, read to find the id. Larger bodies are
+	// refused with 413 body_too_large. Default: 1 MiB.
+	MaxBody int64 `json:"max_body,omitempty"`
+	// The minimum age in years (inclusive). Default: 0, no minimum.
+	MinAge int `json:"min_age,omitempty"`
+	// The maximum age in years (inclusive). Default: 0, no maximum.
+	MaxAge int `json:"max_age,omitempty"`
+	// How age is counted: "full" (default; 만 나이, full years on today's
+	// date in Asia/Seoul) or "year" (current year minus birth year, as the
+	// Juvenile Protection Act counts).
+	AgeBasis string `json:"age_basis,omitempty"`
+	// "allow" (default) or "deny" foreign nationals.
+	Foreigners string `json:"foreigners,omitempty"`
+	// Refuse a verification whose certified_at is older than this.
+	// It is also how long a used id is remembered. Default: 30m.
+	MaxVerificationAge caddy.Duration `json:"max_verification_age,omitempty"`
+	// Whether an id may pass only once: "on" (default; in this process's
+	// memory), "off", or "redis" (shared by every instance using redis_url).
+	SingleUse string `json:"single_use,omitempty"`
+	// The Redis URL for single_use "redis", e.g. redis://127.0.0.1:6379/0
+	// or rediss://user:password@host:6380/0. Placeholders are resolved at
+	// provision time.
+	RedisURL string `json:"redis_url,omitempty"`
+	// The HMAC-SHA256 key for the CI hash. Required; placeholders as for
+	// api_key. Changing it changes every hash a backend has stored.
+	CIHashKey string `json:"ci_hash_key,omitempty"`
+	// The prefix of every identity header. Default: X-Verified-.
+	HeaderPrefix string `json:"header_prefix,omitempty"`
+	// Extra fields to forward as headers (opt-in, personal data): name,
+	// gender, foreigner, phone, carrier, birthday, age, imp_uid,
+	// certified_at.
+	Forward []string `json:"forward,omitempty"`
+	// How refusals are answered: "problem" (default; an
+	// application/problem+json answer written by this handler) or
+	// "handle_errors" (an error with the refusal's status, for the site's
+	// handle_errors routes; {http.iamport.code} names the refusal).
+	Refusals string `json:"refusals,omitempty"`
+
+	verifySets caddyhttp.MatcherSets
+	filter     identity.Filter
+	extract    extract.Options
+	source     certification.Source
+	policy     policy.Policy
+	store      singleuse.Store
+	ciKey      []byte
+	forward    []identity.Field
+	timeout    time.Duration
+	ttl        time.Duration
+	logger     *zap.Logger
+	poolKeys   []poolRef
+}
+
+// CaddyModule returns the Caddy module information.
+func (Verify) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.iamport_verify",
+		New: func() caddy.Module { return new(Verify) },
+	}
+}
+
+// Provision sets up the handler: it resolves placeholders in the secrets,
+// applies defaults, and builds (or reuses, across config reloads) the
+// i'mport client with its token cache and the single-use store. It makes
+// no network call, so `caddy validate` never contacts i'mport or Redis.
+func (v *Verify) Provision(ctx caddy.Context) error {
+	v.logger = ctx.Logger()
+	registerMetrics(ctx.GetMetricsRegistry(), v.logger)
+
+	repl := caddy.NewReplacer()
+	key, err := resolveSecret(repl, "api_key", v.APIKey)
+	if err != nil {
+		return err
+	}
+	secret, err := resolveSecret(repl, "api_secret", v.APISecret)
+	if err != nil {
+		return err
+	}
+	ciKey, err := resolveSecret(repl, "ci_hash_key", v.CIHashKey)
+	if err != nil {
+		return err
+	}
+	v.ciKey = []byte(ciKey)
+
+	base := v.APIBase
+	if base == "" {
+		base = DefaultAPIBase
+	}
+	base = repl.ReplaceKnown(base, "")
+	if err := checkBaseURL(base); err != nil {
+		return err
+	}
+
+	v.timeout = durationOr(v.Timeout, DefaultTimeout)
+	v.ttl = durationOr(v.MaxVerificationAge, DefaultMaxVerificationAge)
+	if v.timeout <= 0 || v.ttl <= 0 {
+		return errors.New("timeout and max_verification_age must be positive")
+	}
+
+	if v.VerifyRaw != nil {
+		mods, err := ctx.LoadModule(v, "VerifyRaw")
+		if err != nil {
+			return fmt.Errorf("loading verify matchers: %w", err)
+		}
+		if err := v.verifySets.FromInterface(mods); err != nil {
+			return fmt.Errorf("loading verify matchers: %w", err)
+		}
+	}
+
+	prefix := v.HeaderPrefix
+	if prefix == "" {
+		prefix = DefaultHeaderPrefix
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	v.HeaderPrefix = prefix
+	v.filter = identity.NewFilter(prefix)
+
+	field := v.Field
+	if field == "" {
+		field = DefaultField
+	}
+	maxBody := v.MaxBody
+	if maxBody == 0 {
+		maxBody = DefaultMaxBody
+	}
+	if maxBody < 0 {
+		return errors.New("max_body must be positive")
+	}
+	v.extract = extract.Options{Field: field, MaxBody: maxBody}
+
+	v.forward = v.forward[:0]
+	for _, f := range v.Forward {
+		field, err := identity.ParseField(f)
+		if err != nil {
+			return fmt.Errorf("forward: %w", err)
+		}
+		v.forward = append(v.forward, field)
+	}
+
+	if v.policy, err = buildPolicy(v); err != nil {
+		return err
+	}
+
+	client, ref, err := loadClient(base, key, secret, v.logger)
+	if err != nil {
+		return err
+	}
+	v.poolKeys = append(v.poolKeys, ref)
+	v.source = client
+
+	store, ref, err := loadStore(v.SingleUse, repl, v.RedisURL, base, key)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		v.poolKeys = append(v.poolKeys, ref)
+	}
+	v.store = store
+
+	switch v.Refusals {
+	case "", refusalsProblem, refusalsHandleErrors:
+	default:
+		return fmt.Errorf("refusals: unknown mode %q (want problem or handle_errors)", v.Refusals)
+	}
+	return nil
+}
+
+// Validate checks settings that Provision does not already normalise.
+func (v *Verify) Validate() error {
+	if v.MinAge < 0 || v.MaxAge < 0 {
+		return errors.New("min_age and max_age must not be negative")
+	}
+	if v.MaxAge > 0 && v.MinAge > v.MaxAge {
+		return fmt.Errorf("min_age %d is above max_age %d", v.MinAge, v.MaxAge)
+	}
+	return nil
+}
+
+// Cleanup releases this instance's hold on the shared i'mport client and
+// single-use store; the last holder closes them.
+func (v *Verify) Cleanup() error {
+	var errs []error
+	for _, ref := range v.poolKeys {
+		if err := ref.release(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	v.poolKeys = nil
+	return errors.Join(errs...)
+}
+
+const (
+	refusalsProblem      = "problem"
+	refusalsHandleErrors = "handle_errors"
+)
+
+func buildPolicy(v *Verify) (policy.Policy, error) {
+	basis := policy.BasisFull
+	if v.AgeBasis != "" {
+		b, err := policy.ParseBasis(v.AgeBasis)
+		if err != nil {
+			return policy.Policy{}, fmt.Errorf("age_basis: %w", err)
+		}
+		basis = b
+	}
+	deny := false
+	switch v.Foreigners {
+	case "", "allow":
+	case "deny":
+		deny = true
+	default:
+		return policy.Policy{}, fmt.Errorf("foreigners: unknown value %q (want allow or deny)", v.Foreigners)
+	}
+	return policy.Policy{
+		MinAge:             v.MinAge,
+		MaxAge:             v.MaxAge,
+		Basis:              basis,
+		DenyForeigners:     deny,
+		MaxVerificationAge: v.ttl,
+	}, nil
+}
+
+// resolveSecret resolves the global placeholders ({env.*}, {file.*}) in a
+// required secret and refuses an empty result or an unknown placeholder, so
+// that a missing environment variable fails the config instead of running
+// with an empty key.
+func resolveSecret(repl *caddy.Replacer, name, raw string) (string, error) {
+	if strings.TrimSpace(raw) == "" {
+		return "", fmt.Errorf("%s is required", name)
+	}
+	val, err := repl.ReplaceOrErr(raw, true, true)
+	if err != nil {
+		return "", fmt.Errorf("resolving %s: %w", name, err)
+	}
+	val = strings.TrimRight(val, "\r\n") // {file.*} values usually end in a newline
+	if val == "" {
+		return "", fmt.Errorf("%s resolved to an empty value", name)
+	}
+	return val, nil
+}
+
+func checkBaseURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("api_base %q: want an absolute http or https URL", base)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("api_base %q: must not carry a query or fragment", base)
+	}
+	return nil
+}
+
+func checkPrefix(prefix string) error {
+	if len(prefix) < 2 {
+		return fmt.Errorf("header_prefix %q is too short", prefix)
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := prefix[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return fmt.Errorf("header_prefix %q: only letters, digits and '-' are allowed", prefix)
+		}
+	}
+	return nil
+}
+
+func durationOr(d caddy.Duration, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return time.Duration(d)
+}
+
+// Interface guards
+var (
+	_ caddy.Module                = (*Verify)(nil)
+	_ caddy.Provisioner           = (*Verify)(nil)
+	_ caddy.Validator             = (*Verify)(nil)
+	_ caddy.CleanerUpper          = (*Verify)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Verify)(nil)
+)

@@ -1,0 +1,178 @@
+package iamport
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/patrickmn/go-cache"
+	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
+)
+
+// DefaultBaseURL is the i'mport REST API used when Config.BaseURL is empty.
+const DefaultBaseURL = "https://api.iamport.kr"
+
+// DefaultTokenTimeout bounds the shared getToken call when
+// Config.TokenTimeout is zero.
+const DefaultTokenTimeout = 10 * time.Second
+
+// Config configures a Client. Only Key and Secret are required.
+type Config struct {
+	// BaseURL is the API root, default DefaultBaseURL
+	// ("https://api.iamport.kr"). It must be an http or https URL without
+	// user information, query or fragment; a trailing slash is ignored and
+	// a path prefix is kept.
+	BaseURL string
+	// Key and Secret are the REST API key and secret, already resolved.
+	// They are sent only in the getToken body and never logged.
+	Key, Secret string
+	// HTTPClient sends the requests. The default is a dedicated client with
+	// its own Transport (5 s dial and TLS handshake timeouts, 90 s idle
+	// timeout), no overall Timeout (each caller's context bounds its
+	// requests) and no redirect following.
+	HTTPClient *http.Client
+	// Now is the clock, default time.Now. Token expiry is judged on it.
+	Now func() time.Time
+	// Logger receives debug lines only, default zap.NewNop().
+	Logger *zap.Logger
+	// Observer, if set, is told about every HTTP call.
+	Observer Observer
+	// TokenTimeout bounds the getToken call shared by concurrent lookups,
+	// default DefaultTokenTimeout (10 s). Each caller still stops waiting
+	// when its own context ends.
+	TokenTimeout time.Duration
+}
+
+// Client looks verifications up in i'mport. It implements
+// certification.Source and is safe for concurrent use.
+type Client struct {
+	base         string // no trailing slash
+	key, secret  string
+	hc           *http.Client
+	now          func() time.Time
+	log          *zap.Logger
+	obs          Observer
+	tokenTimeout time.Duration
+
+	tokens  *cache.Cache
+	tokenMu sync.Mutex // makes store and compare-and-drop atomic
+	flight  singleflight.Group
+
+	// onTokenWait, when set by tests, runs just before a caller joins the
+	// shared getToken call.
+	onTokenWait func()
+}
+
+// New checks cfg and returns a Client. It makes no network call.
+func New(cfg Config) (*Client, error) {
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cfg.Key) == "" {
+		return nil, errors.New("iamport config: key is empty")
+	}
+	if strings.TrimSpace(cfg.Secret) == "" {
+		return nil, errors.New("iamport config: secret is empty")
+	}
+	if cfg.TokenTimeout < 0 {
+		return nil, errors.New("iamport config: token timeout is negative")
+	}
+	c := &Client{
+		base:         base,
+		key:          cfg.Key,
+		secret:       cfg.Secret,
+		hc:           cfg.HTTPClient,
+		now:          cfg.Now,
+		log:          cfg.Logger,
+		obs:          cfg.Observer,
+		tokenTimeout: cfg.TokenTimeout,
+		// No default expiry and no janitor goroutine: each entry is
+		// stored with its own expiry and checked against Config.Now.
+		tokens: cache.New(cache.NoExpiration, 0),
+	}
+	if c.hc == nil {
+		c.hc = defaultHTTPClient()
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = zap.NewNop()
+	}
+	if c.obs == nil {
+		c.obs = nopObserver{}
+	}
+	if c.tokenTimeout == 0 {
+		c.tokenTimeout = DefaultTokenTimeout
+	}
+	return c, nil
+}
+
+// parseBaseURL checks raw (DefaultBaseURL when empty) and returns it without
+// a trailing slash. Errors never repeat the URL, which could hold a password.
+func parseBaseURL(raw string) (string, error) {
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", errors.New("iamport config: base url does not parse")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", errors.New("iamport config: base url scheme must be http or https")
+	case u.Host == "":
+		return "", errors.New("iamport config: base url has no host")
+	case u.User != nil:
+		return "", errors.New("iamport config: base url must not carry user information")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", errors.New("iamport config: base url must not carry a query or fragment")
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// defaultHTTPClient returns a client with its own Transport so that the
+// plugin's settings never leak into or out of http.DefaultTransport.
+func defaultHTTPClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			ForceAttemptHTTP2:     true,
+			TLSHandshakeTimeout:   5 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConns:          32,
+			MaxIdleConnsPerHost:   32,
+			ExpectContinueTimeout: time.Second,
+		},
+		// i'mport does not redirect; a redirect is treated as an invalid
+		// answer rather than followed.
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// DropToken forgets the cached token, so that the next lookup fetches one.
+func (c *Client) DropToken() {
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	c.tokens.Delete(tokenKey)
+}
+
+// failure builds a returned error: op, then the certification sentinel, then
+// the detail when there is one.
+func failure(op string, sentinel, detail error) error {
+	if detail == nil {
+		return fmt.Errorf("%s: %w", op, sentinel)
+	}
+	return fmt.Errorf("%s: %w: %w", op, sentinel, detail)
+}

@@ -1,0 +1,34 @@
+// Package iamport looks identity verifications ("certifications") up in the
+// i'mport (PortOne V1) REST API and normalises them to certification.Record.
+//
+// A Client obtains an access token with POST /users/getToken, caches it and
+// reads GET /certifications/{imp_uid} with "Authorization: Bearer <token>".
+//
+// Token handling. The token's lifetime is taken from the answer itself
+// (expired_at minus the server's own now), so a local clock that is far from
+// i'mport's clock does not matter. The token is kept until
+// local time at request + lifetime - margin, where the margin is the smaller
+// of 60 seconds and half the lifetime; 60 seconds is the most that avoids
+// re-asking during the window in which i'mport hands back the same token.
+// Lifetimes longer than 24 hours are capped at 24 hours; a lifetime of zero
+// or less is refused. However many lookups arrive on a cold cache, only one
+// getToken call is made; it runs on a context detached from any single
+// caller, bounded by Config.TokenTimeout, so that one caller giving up does
+// not fail the others.
+//
+// Retries. A certification call answered with 401 drops the token, fetches a
+// new one and is retried once. A certification call that fails with a
+// network error or a 5xx answer is retried once if the caller's context is
+// still live. The getToken call is never retried.
+//
+// Errors. Lookup errors wrap certification.ErrNotFound (404),
+// certification.ErrUnavailable (5xx, network errors, the context ending) or
+// certification.ErrFailed (credentials rejected, other 4xx, HTTP 200 with a
+// non-zero code or a null response, answers that cannot be decoded). An
+// imp_uid failing ValidID is refused with ErrInvalidID before any network
+// call.
+//
+// Privacy. The client never logs or puts into errors the REST API key and
+// secret, tokens, names, phone numbers, CI or DI. Debug log lines carry only
+// the endpoint, HTTP status, outcome and duration.
+package iamport

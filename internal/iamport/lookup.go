@@ -1,0 +1,76 @@
+package iamport
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/verigate/caddy-iamport/internal/certification"
+)
+
+var _ certification.Source = (*Client)(nil)
+
+// Lookup fetches the verification impUID from i'mport. An impUID failing
+// ValidID returns ErrInvalidID without any network call. A 401 answer makes
+// Lookup fetch a new token and try once more; a network error or 5xx answer
+// is retried once while ctx is live. Other errors wrap
+// certification.ErrNotFound, ErrUnavailable or ErrFailed as described in the
+// package documentation.
+func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Record, error) {
+	const op = "fetching certification"
+	if !ValidID(impUID) {
+		return certification.Record{}, ErrInvalidID
+	}
+	reauthorised, retried := false, false
+	for {
+		tok, err := c.token(ctx)
+		if err != nil {
+			return certification.Record{}, err
+		}
+		rec, outcome, detail := c.getCertification(ctx, tok, impUID)
+		switch outcome {
+		case OutcomeOK:
+			return rec, nil
+		case OutcomeNotFound:
+			return certification.Record{}, failure(op, certification.ErrNotFound, detail)
+		case OutcomeUnauthorized:
+			if reauthorised {
+				return certification.Record{}, failure(op+": token refused twice", certification.ErrFailed, detail)
+			}
+			reauthorised = true
+			c.dropTokenIf(tok)
+		case OutcomeServerError, OutcomeNetworkError, OutcomeTimeout:
+			if retried || ctx.Err() != nil {
+				return certification.Record{}, failure(op, certification.ErrUnavailable, detail)
+			}
+			retried = true
+		default:
+			return certification.Record{}, failure(op, certification.ErrFailed, detail)
+		}
+	}
+}
+
+// certificationURL is the GET address for id, path-escaped even though
+// ValidID leaves nothing to escape.
+func (c *Client) certificationURL(id string) string {
+	return c.base + "/certifications/" + url.PathEscape(id)
+}
+
+// getCertification makes one GET call and returns the record when the
+// outcome is OutcomeOK.
+func (c *Client) getCertification(ctx context.Context, tok, id string) (certification.Record, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.certificationURL(id), nil)
+	if err != nil {
+		return certification.Record{}, OutcomeInvalidAnswer, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	var rec certification.Record
+	outcome, _, detail := c.call(req, EndpointCertification, func(raw json.RawMessage) error {
+		var err error
+		rec, err = decodeRecord(raw, id)
+		return err
+	})
+	return rec, outcome, detail
+}

@@ -1,0 +1,107 @@
+package iamport
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	_ "time/tzdata" // Asia/Seoul must load in minimal containers.
+
+	"github.com/verigate/caddy-iamport/internal/certification"
+)
+
+// seoul is the zone in which i'mport's `birth` timestamps mark midnight.
+var seoul = loadSeoul()
+
+func loadSeoul() *time.Location {
+	loc, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		// Unreachable with time/tzdata embedded; KST has been +9 since 1961.
+		return time.FixedZone("KST", 9*60*60)
+	}
+	return loc
+}
+
+// wireCert is the certification response member. Every field is a pointer
+// (or raw) so that absent and null members decode to nil instead of failing;
+// members not listed here are ignored.
+type wireCert struct {
+	ImpUID       *string         `json:"imp_uid"`
+	Certified    *bool           `json:"certified"`
+	CertifiedAt  *int64          `json:"certified_at"`
+	Name         *string         `json:"name"`
+	Gender       *string         `json:"gender"`
+	Birthday     *string         `json:"birthday"`
+	Birth        json.RawMessage `json:"birth"`
+	Foreigner    *bool           `json:"foreigner"`
+	ForeignerV2  *bool           `json:"foreigner_v2"`
+	Phone        *string         `json:"phone"`
+	Carrier      *string         `json:"carrier"`
+	UniqueKey    *string         `json:"unique_key"`
+	UniqueInSite *string         `json:"unique_in_site"`
+}
+
+var errOtherID = errors.New("answer is about another imp_uid")
+
+// decodeRecord turns a certification response member into a Record for the
+// id that was asked about.
+//
+// Documented fields with the wrong JSON type make the answer invalid. The
+// undocumented `birth` is only a fallback: when it is malformed it is
+// treated as absent. An imp_uid in the answer that differs from id makes
+// the answer invalid; an absent one is taken to be id.
+func decodeRecord(raw json.RawMessage, id string) (certification.Record, error) {
+	var w wireCert
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return certification.Record{}, fmt.Errorf("decoding certification: %w", err)
+	}
+	if w.ImpUID != nil && *w.ImpUID != id {
+		return certification.Record{}, errOtherID
+	}
+	rec := certification.Record{
+		ImpUID:    id,
+		Certified: deref(w.Certified),
+		Name:      deref(w.Name),
+		Gender:    deref(w.Gender),
+		Birthday:  birthday(w.Birthday, w.Birth),
+		Foreigner: deref(w.Foreigner),
+		Phone:     deref(w.Phone),
+		Carrier:   deref(w.Carrier),
+		CI:        deref(w.UniqueKey),
+		DI:        deref(w.UniqueInSite),
+	}
+	if w.ForeignerV2 != nil {
+		rec.Foreigner = *w.ForeignerV2
+	}
+	if at := deref(w.CertifiedAt); at > 0 {
+		rec.CertifiedAt = time.Unix(at, 0).UTC()
+	}
+	return rec, nil
+}
+
+// birthday prefers the documented `birthday` (strict YYYY-MM-DD) and falls
+// back to `birth`, Unix seconds at midnight Asia/Seoul, read as a date in
+// that zone. A `birth` of 0 means unknown: nobody's Seoul midnight falls on
+// the Unix epoch.
+func birthday(text *string, birth json.RawMessage) certification.Date {
+	if text != nil && len(*text) == len(time.DateOnly) {
+		if t, err := time.Parse(time.DateOnly, *text); err == nil {
+			return certification.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+		}
+	}
+	secs, err := strconv.ParseInt(string(birth), 10, 64)
+	if err != nil || secs == 0 {
+		return certification.Date{}
+	}
+	y, m, d := time.Unix(secs, 0).In(seoul).Date()
+	return certification.Date{Year: y, Month: m, Day: d}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

@@ -1,0 +1,27 @@
+package identity
+
+import (
+	"net/http"
+	"testing"
+)
+
+func BenchmarkStrip(b *testing.B) {
+	f := NewFilter("X-Verified-")
+	h := browserHeaders()
+	b.ReportAllocs()
+	for b.Loop() {
+		if f.Strip(h) != 0 {
+			b.Fatal("stripped a browser header")
+		}
+	}
+}
+
+func BenchmarkSet(b *testing.B) {
+	v := fullValues()
+	fields := AllFields()
+	b.ReportAllocs()
+	for b.Loop() {
+		h := make(http.Header, 16)
+		Set(h, prefix, v, fields)
+	}
+}

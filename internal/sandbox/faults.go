@@ -1,0 +1,199 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// FaultName names a failure the Server can imitate.
+type FaultName string
+
+// The faults the Server can inject.
+const (
+	// FaultUnreachable closes the connection without answering, like a
+	// host that went away. When the connection cannot be hijacked (HTTP/2,
+	// or a recorder in tests) the handler panics with http.ErrAbortHandler
+	// instead. Note that Go's http.Transport silently retries a GET that
+	// failed this way on a reused keep-alive connection, so such a client
+	// may consume two counts of a fault's Times for one logical call.
+	FaultUnreachable FaultName = "unreachable"
+	// FaultHang never answers; the request ends only when its context is
+	// done, that is when the client gives up or disconnects.
+	FaultHang FaultName = "hang"
+	// FaultStatus500 answers HTTP 500 with an envelope of code -1.
+	FaultStatus500 FaultName = "status_500"
+	// FaultStatus503 answers HTTP 503 with an envelope of code -1.
+	FaultStatus503 FaultName = "status_503"
+	// FaultCodeNonzero answers HTTP 200 with code 1 and a null response, a
+	// business error as the real API reports it.
+	FaultCodeNonzero FaultName = "code_nonzero"
+	// FaultResponseNull answers HTTP 200 with code 0 and a null response.
+	FaultResponseNull FaultName = "response_null"
+	// FaultMalformedJSON answers HTTP 200 with a truncated JSON body.
+	FaultMalformedJSON FaultName = "malformed_json"
+	// FaultTokenRevoked applies to certification calls only: it answers
+	// 401 even for a valid token and revokes that token, so the next
+	// getToken issues a new one.
+	FaultTokenRevoked FaultName = "token_revoked"
+	// FaultBadCredentials applies to getToken calls only: it answers 401
+	// whatever the credentials.
+	FaultBadCredentials FaultName = "bad_credentials"
+)
+
+// Endpoint names which calls a fault applies to.
+type Endpoint string
+
+// The endpoints a fault can target.
+const (
+	// EndpointToken targets POST /users/getToken.
+	EndpointToken Endpoint = "token"
+	// EndpointCertification targets GET /certifications/{imp_uid}.
+	EndpointCertification Endpoint = "certification"
+	// EndpointAny targets both; it is the default when Endpoint is empty.
+	EndpointAny Endpoint = "any"
+)
+
+// Fault is a failure the Server imitates on the calls it targets. Only one
+// fault is active at a time; setting another replaces it.
+type Fault struct {
+	// Name is the failure to imitate.
+	Name FaultName `json:"fault"`
+	// Endpoint is the calls the fault applies to; empty means EndpointAny.
+	// FaultTokenRevoked fires on certification calls only and
+	// FaultBadCredentials on getToken calls only, even under EndpointAny.
+	Endpoint Endpoint `json:"endpoint,omitempty"`
+	// Times is how many calls the fault still applies to before it clears
+	// itself; 0 means until cleared.
+	Times int `json:"times,omitempty"`
+}
+
+// malformedBody is the truncated answer of FaultMalformedJSON.
+const malformedBody = `{"code":0,"response":{`
+
+// validate checks f and fills in the default endpoint.
+func (f Fault) validate() (Fault, error) {
+	if f.Endpoint == "" {
+		f.Endpoint = EndpointAny
+	}
+	switch f.Endpoint {
+	case EndpointToken, EndpointCertification, EndpointAny:
+	default:
+		return f, fmt.Errorf("unknown fault endpoint %q: want token, certification or any", f.Endpoint)
+	}
+	if f.Times < 0 {
+		return f, fmt.Errorf("fault times %d is negative", f.Times)
+	}
+	switch f.Name {
+	case FaultUnreachable, FaultHang, FaultStatus500, FaultStatus503,
+		FaultCodeNonzero, FaultResponseNull, FaultMalformedJSON:
+	case FaultTokenRevoked:
+		if f.Endpoint == EndpointToken {
+			return f, fmt.Errorf("fault %q applies only to certification calls", f.Name)
+		}
+	case FaultBadCredentials:
+		if f.Endpoint == EndpointCertification {
+			return f, fmt.Errorf("fault %q applies only to getToken calls", f.Name)
+		}
+	default:
+		return f, fmt.Errorf("unknown fault %q", f.Name)
+	}
+	return f, nil
+}
+
+// appliesTo reports whether f fires on calls to e.
+func (f Fault) appliesTo(e Endpoint) bool {
+	if f.Endpoint != EndpointAny && f.Endpoint != e {
+		return false
+	}
+	switch f.Name {
+	case FaultTokenRevoked:
+		return e == EndpointCertification
+	case FaultBadCredentials:
+		return e == EndpointToken
+	}
+	return true
+}
+
+// SetFault makes f the active fault, replacing any other. It reports an
+// error, and changes nothing, when f names an unknown fault or endpoint,
+// a negative Times, or an endpoint the fault cannot apply to.
+func (s *Server) SetFault(f Fault) error {
+	f, err := f.validate()
+	if err != nil {
+		return fmt.Errorf("setting sandbox fault: %w", err)
+	}
+	s.mu.Lock()
+	s.fault, s.hasFault = f, true
+	s.mu.Unlock()
+	return nil
+}
+
+// ClearFaults removes the active fault, if any.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.fault, s.hasFault = Fault{}, false
+	s.mu.Unlock()
+}
+
+// ActiveFault returns the active fault, with Times counting the calls it
+// still applies to, and whether there is one.
+func (s *Server) ActiveFault() (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fault, s.hasFault
+}
+
+// takeFault returns the active fault if it applies to a call to e, counting
+// the call against its Times and clearing it when they run out.
+func (s *Server) takeFault(e Endpoint) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.hasFault || !s.fault.appliesTo(e) {
+		return Fault{}, false
+	}
+	f := s.fault
+	if s.fault.Times > 0 {
+		s.fault.Times--
+		if s.fault.Times == 0 {
+			s.fault, s.hasFault = Fault{}, false
+		}
+	}
+	return f, true
+}
+
+// answerFault answers r as fault f prescribes.
+func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, f Fault) {
+	switch f.Name {
+	case FaultUnreachable:
+		dropConnection(w)
+	case FaultHang:
+		if s.hangHook != nil {
+			s.hangHook()
+		}
+		<-r.Context().Done()
+	case FaultStatus500:
+		writeError(w, http.StatusInternalServerError, "서버 내부 오류가 발생했습니다. (sandbox fault status_500)")
+	case FaultStatus503:
+		writeError(w, http.StatusServiceUnavailable, "일시적으로 서비스를 이용할 수 없습니다. (sandbox fault status_503)")
+	case FaultCodeNonzero:
+		writeEnvelope(w, http.StatusOK, 1, "요청을 처리하지 못했습니다. (sandbox fault code_nonzero)", nil)
+	case FaultResponseNull:
+		writeEnvelope(w, http.StatusOK, 0, "", nil)
+	case FaultMalformedJSON:
+		writeRaw(w, http.StatusOK, []byte(malformedBody))
+	case FaultTokenRevoked:
+		s.revokeToken(requestToken(r))
+		writeUnauthorized(w)
+	case FaultBadCredentials:
+		writeError(w, http.StatusUnauthorized, msgBadCredentials)
+	}
+}
+
+// dropConnection closes the client connection without writing anything.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}

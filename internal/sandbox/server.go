@@ -1,0 +1,151 @@
+package sandbox
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Default credentials accepted by getToken when Config leaves them empty.
+const (
+	DefaultAPIKey    = "sandbox_key"
+	DefaultAPISecret = "sandbox_secret"
+)
+
+// Config configures a Server. The zero value is ready to use.
+type Config struct {
+	// APIKey and APISecret are the imp_key and imp_secret that getToken
+	// accepts. They default to DefaultAPIKey ("sandbox_key") and
+	// DefaultAPISecret ("sandbox_secret") when empty.
+	APIKey, APISecret string
+	// Now is the clock used for tokens and test identities. It defaults to
+	// time.Now; tests inject a fake clock.
+	Now func() time.Time
+}
+
+// Stats counts the calls a Server received, including calls that failed or
+// were answered by an injected fault.
+type Stats struct {
+	// GetToken counts requests to /users/getToken, whatever their method.
+	GetToken int64 `json:"get_token"`
+	// Certifications counts requests under /certifications/, whatever
+	// their method.
+	Certifications int64 `json:"certifications"`
+}
+
+// Server is the sandbox i'mport API, an http.Handler. Create it once with
+// New and keep it for as long as its tokens, faults and counters should
+// live. It is safe for concurrent use.
+type Server struct {
+	key, secret string
+	now         func() time.Time
+
+	getTokenCalls atomic.Int64
+	certCalls     atomic.Int64
+
+	mu        sync.Mutex
+	token     string // the active access token, "" when none was issued
+	expiresAt int64  // Unix seconds at which token stops being valid
+	fault     Fault  // the active fault, meaningful only when hasFault
+	hasFault  bool
+
+	// hangHook, when set by tests, is called when a request starts hanging.
+	hangHook func()
+}
+
+// New returns a Server configured by cfg, with no token issued, no fault
+// active and zeroed counters.
+func New(cfg Config) *Server {
+	s := &Server{key: cfg.APIKey, secret: cfg.APISecret, now: cfg.Now}
+	if s.key == "" {
+		s.key = DefaultAPIKey
+	}
+	if s.secret == "" {
+		s.secret = DefaultAPISecret
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Stats returns the calls received since New or the last Reset.
+func (s *Server) Stats() Stats {
+	return Stats{GetToken: s.getTokenCalls.Load(), Certifications: s.certCalls.Load()}
+}
+
+// Reset clears the active fault, revokes the access token and zeroes the
+// counters, as POST /__sandbox/reset does.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.token, s.expiresAt = "", 0
+	s.fault, s.hasFault = Fault{}, false
+	s.mu.Unlock()
+	s.getTokenCalls.Store(0)
+	s.certCalls.Store(0)
+}
+
+// Paths served, relative to the handler root.
+const (
+	pathGetToken        = "/users/getToken"
+	prefixCertificate   = "/certifications/"
+	pathControlFaults   = "/__sandbox/faults"
+	pathControlStats    = "/__sandbox/stats"
+	pathControlReset    = "/__sandbox/reset"
+	msgNotFoundPath     = "요청하신 API를 찾을 수 없습니다."
+	msgMethodNotAllowed = "허용되지 않은 HTTP 메소드입니다."
+)
+
+// ServeHTTP routes r to the i'mport endpoints or the control endpoints.
+// Unknown paths are answered 404 and wrong methods 405, both with the
+// envelope.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case p == pathGetToken:
+		s.getTokenCalls.Add(1)
+		if allow(w, r, http.MethodPost) {
+			s.serveGetToken(w, r)
+		}
+	case strings.HasPrefix(p, prefixCertificate):
+		s.certCalls.Add(1)
+		id := strings.TrimPrefix(p, prefixCertificate)
+		if id == "" || strings.Contains(id, "/") {
+			writeError(w, http.StatusNotFound, msgNotFoundPath)
+			return
+		}
+		if allow(w, r, http.MethodGet) {
+			s.serveCertification(w, r, id)
+		}
+	case p == pathControlFaults:
+		if allow(w, r, http.MethodGet, http.MethodPost, http.MethodDelete) {
+			s.serveFaults(w, r)
+		}
+	case p == pathControlStats:
+		if allow(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, s.Stats())
+		}
+	case p == pathControlReset:
+		if allow(w, r, http.MethodPost) {
+			s.Reset()
+			w.WriteHeader(http.StatusNoContent)
+		}
+	default:
+		writeError(w, http.StatusNotFound, msgNotFoundPath)
+	}
+}
+
+// allow reports whether r uses one of methods. When it does not, it answers
+// 405 with an Allow header and the envelope.
+func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	writeError(w, http.StatusMethodNotAllowed, msgMethodNotAllowed)
+	return false
+}

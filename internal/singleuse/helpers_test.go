@@ -1,0 +1,65 @@
+package singleuse
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// raceReserve has n goroutines reserve id at the same moment, each on the
+// store stores[i%len(stores)], and returns how many won.
+func raceReserve(t *testing.T, stores []Store, id string, n int) int {
+	t.Helper()
+	var (
+		wins  atomic.Int32
+		start = make(chan struct{})
+		wg    sync.WaitGroup
+		errs  = make(chan error, n)
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			ok, err := stores[i%len(stores)].Reserve(context.Background(), id, time.Minute)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if ok {
+				wins.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Reserve: %v", err)
+	}
+	return int(wins.Load())
+}
