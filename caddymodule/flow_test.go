@@ -110,6 +110,11 @@ func TestFiftyConcurrentVerificationsOnAColdCacheFetchOneToken(t *testing.T) {
 
 // parallel sends n signups at once and counts the answers by status.
 func parallel(t *testing.T, tester *caddytest.Tester, n int, id func(int) string) map[int]int {
+	return parallelTo(t, tester, n, func(int) string { return "localhost" }, id)
+}
+
+// parallelTo is parallel with the gateway site chosen per request.
+func parallelTo(t *testing.T, tester *caddytest.Tester, n int, host, id func(int) string) map[int]int {
 	t.Helper()
 	var (
 		mu       sync.Mutex
@@ -121,7 +126,7 @@ func parallel(t *testing.T, tester *caddytest.Tester, n int, id func(int) string
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPost, gatewayURL+"/signup", strings.NewReader(`{"imp_uid":"`+id(i)+`"}`))
+			req, _ := http.NewRequest(http.MethodPost, "http://"+host(i)+":9080/signup", strings.NewReader(`{"imp_uid":"`+id(i)+`"}`))
 			req.Header.Set("Content-Type", "application/json")
 			<-start
 			resp, err := tester.Client.Do(req)

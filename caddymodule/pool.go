@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/verigate/caddy-iamport/internal/iamport"
 	"github.com/verigate/caddy-iamport/internal/singleuse"
@@ -43,7 +45,12 @@ func poolKey(parts ...string) string {
 
 type pooledClient struct{ *iamport.Client }
 
-func (pooledClient) Destruct() error { return nil }
+// Destruct closes the client's idle connections when the last handler
+// using it is cleaned up.
+func (c pooledClient) Destruct() error {
+	c.Close()
+	return nil
+}
 
 func loadClient(base, key, secret string, logger *zap.Logger) (*iamport.Client, poolRef, error) {
 	ref := poolRef{pool: clients, key: poolKey("client", base, key, secret)}
@@ -119,4 +126,19 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 // upstream failed: the request's own context may already be cancelled.
 func releaseContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), releaseTimeout)
+}
+
+func init() {
+	// go-redis writes connection trouble to stderr through a global
+	// logger; route it through Caddy's logs at debug level instead (the
+	// refusals it causes are logged by the handler already).
+	redis.SetLogger(redisLogger{})
+}
+
+type redisLogger struct{}
+
+func (redisLogger) Printf(_ context.Context, format string, v ...any) {
+	if c := caddy.Log().Named("iamport.redis").Check(zapcore.DebugLevel, "redis client"); c != nil {
+		c.Write(zap.String("detail", fmt.Sprintf(format, v...)))
+	}
 }

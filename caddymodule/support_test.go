@@ -90,10 +90,12 @@ func configWithAllowlists(t *testing.T, backend string, sites ...site) string {
 	return buildConfig(t, allowlistOptions, backend, sites)
 }
 
-func buildConfig(t *testing.T, serverOptions, backend string, sites []site) string {
+// buildConfig builds a test Caddyfile; globalExtra is inserted into the
+// global options block (e.g. allowlistOptions, or a log block).
+func buildConfig(t *testing.T, globalExtra, backend string, sites []site) string {
 	key := keyFor(t)
 	var b strings.Builder
-	fmt.Fprintf(&b, globalOptions, serverOptions)
+	fmt.Fprintf(&b, globalOptions, globalExtra)
 	for _, s := range sites {
 		after := s.after
 		if after == "" {

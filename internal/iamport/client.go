@@ -168,6 +168,13 @@ func (c *Client) DropToken() {
 	c.tokens.Delete(tokenKey)
 }
 
+// Close releases the idle connections of the client's HTTP transport, so
+// that a client that is no longer used leaves no goroutine behind. The
+// client must not be used afterwards.
+func (c *Client) Close() {
+	c.hc.CloseIdleConnections()
+}
+
 // failure builds a returned error: op, then the certification sentinel, then
 // the detail when there is one.
 func failure(op string, sentinel, detail error) error {

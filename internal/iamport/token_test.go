@@ -3,8 +3,9 @@ package iamport
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,6 +150,18 @@ func TestClosedServerIsUnavailableWithoutRetry(t *testing.T) {
 	}
 }
 
+// joinCounter returns a token-wait hook and a channel closed when the hook
+// has run n times; later runs are counted but change nothing.
+func joinCounter(n int32) (func(), <-chan struct{}) {
+	var joined atomic.Int32
+	all := make(chan struct{})
+	return func() {
+		if joined.Add(1) == n {
+			close(all)
+		}
+	}, all
+}
+
 // TestColdCacheMakesOneTokenCall holds getToken open until all 50 lookups
 // are about to join the shared call, then releases it.
 func TestColdCacheMakesOneTokenCall(t *testing.T) {
@@ -160,9 +173,8 @@ func TestColdCacheMakesOneTokenCall(t *testing.T) {
 		f.defaultToken(w, r, k)
 	}
 	c, _, _ := testClient(t, f)
-	var joined sync.WaitGroup
-	joined.Add(n)
-	c.onTokenWait = joined.Done
+	var allJoined <-chan struct{}
+	c.onTokenWait, allJoined = joinCounter(n)
 
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
@@ -171,7 +183,7 @@ func TestColdCacheMakesOneTokenCall(t *testing.T) {
 			errs <- err
 		}()
 	}
-	joined.Wait()
+	<-allJoined
 	close(release)
 	for i := 0; i < n; i++ {
 		if err := <-errs; err != nil {
@@ -197,16 +209,15 @@ func TestCallerGivingUpDoesNotCancelSharedTokenFetch(t *testing.T) {
 		f.defaultToken(w, r, k)
 	}
 	c, _, _ := testClient(t, f)
-	var joined sync.WaitGroup
-	joined.Add(2)
-	c.onTokenWait = joined.Done
+	var bothJoined <-chan struct{}
+	c.onTokenWait, bothJoined = joinCounter(2)
 
 	leaverCtx, leave := context.WithCancel(context.Background())
 	leaverErr, stayerErr := make(chan error, 1), make(chan error, 1)
 	go func() { _, err := c.Lookup(leaverCtx, testID); leaverErr <- err }()
 	<-entered // the leaver's ctx is the one the shared call was started with
 	go func() { _, err := c.Lookup(context.Background(), testID); stayerErr <- err }()
-	joined.Wait()
+	<-bothJoined
 
 	leave()
 	if err := <-leaverErr; !errors.Is(err, certification.ErrUnavailable) || !errors.Is(err, context.Canceled) {
@@ -223,7 +234,10 @@ func TestCallerGivingUpDoesNotCancelSharedTokenFetch(t *testing.T) {
 
 func TestSharedTokenFetchIsBoundedByTokenTimeout(t *testing.T) {
 	f := newFake(t)
-	f.token = func(w http.ResponseWriter, r *http.Request, _ int32) { <-r.Context().Done() }
+	f.token = func(_ http.ResponseWriter, r *http.Request, _ int32) {
+		_, _ = io.Copy(io.Discard, r.Body) // lets the server notice the client leaving
+		<-r.Context().Done()
+	}
 	c, _, rec := testClient(t, f, func(cfg *Config) { cfg.TokenTimeout = time.Millisecond })
 	_, err := c.Lookup(context.Background(), testID)
 	if !errors.Is(err, certification.ErrUnavailable) {

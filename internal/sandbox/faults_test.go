@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -199,7 +200,7 @@ func TestHangAnswersNothingUntilTheRequestIsCancelled(t *testing.T) {
 	}
 	hanging := make(chan struct{})
 	s.hangHook = func() { close(hanging) }
-	ctx, cancel := context_WithCancel(t)
+	ctx, cancel := context.WithCancel(t.Context())
 	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/certifications/"+AdultID, nil)
 	req.Header.Set("Authorization", tok)
 	w := &writeLog{header: http.Header{}}
@@ -227,7 +228,7 @@ func TestHangEndsWhenTheClientGivesUp(t *testing.T) {
 	if err := s.SetFault(Fault{Name: FaultHang, Endpoint: EndpointToken}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context_WithCancel(t)
+	ctx, cancel := context.WithCancel(t.Context())
 	s.hangHook = cancel // the client gives up as soon as the server hangs
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/users/getToken", strings.NewReader(validJSONCreds))
 	resp, err := ts.Client().Do(req)

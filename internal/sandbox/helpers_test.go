@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -136,10 +135,4 @@ func wantEnvelopeError(t *testing.T, r reply, status int, code string) {
 	if got := r.header.Get("Content-Type"); got != contentType {
 		t.Errorf("Content-Type = %q, want %q", got, contentType)
 	}
-}
-
-// context_WithCancel returns a context derived from the test's, cancelled
-// at the latest when the test ends.
-func context_WithCancel(t *testing.T) (context.Context, context.CancelFunc) {
-	return context.WithCancel(t.Context())
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Load benchmark of caddy-iamport against plain reverse_proxy (issue 4).
+#
+#   bench/run.sh [load flags...]      e.g. bench/run.sh -rounds 3 -duration 2s
+#
+# Builds Caddy with the plugin and the load program once into bench/out/,
+# starts Caddy with bench/Caddyfile (all sites on 127.0.0.1:18081-18091,
+# admin on 127.0.0.1:18019), then runs bench/load, which serves the upstream
+# on 127.0.0.1:18099, fires the cold-start burst and the timed rounds, and
+# prints the report. With the defaults (5 rounds x 4 configurations x 3 s,
+# 1 s warm-up each) it takes about 75 s on a 2-core machine. Caddy is
+# stopped on every exit path; nothing listens beyond loopback.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+out=bench/out
+mkdir -p "$out"
+
+echo "building Caddy and the load program into $out/"
+go build -o "$out/caddy" ./cmd/caddy
+go build -o "$out/load" ./bench/load
+
+for port in 18019 18081 18082 18083 18084 18085 18090 18091 18099; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		echo "port 127.0.0.1:$port is already in use; stop whatever holds it" >&2
+		exit 1
+	fi
+done
+
+caddy_pid=""
+load_pid=""
+cleanup() {
+	if [[ -n "$load_pid" ]] && kill -0 "$load_pid" 2>/dev/null; then
+		kill "$load_pid" 2>/dev/null || true
+	fi
+	if [[ -n "$caddy_pid" ]] && kill -0 "$caddy_pid" 2>/dev/null; then
+		kill "$caddy_pid" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 "$caddy_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$caddy_pid" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Caddy keeps nothing outside bench/out; its log (one line per verification
+# at INFO, as in production) goes to a file rather than the terminal.
+export XDG_CONFIG_HOME="$PWD/$out/xdg/config" XDG_DATA_HOME="$PWD/$out/xdg/data"
+"$out/caddy" run --config bench/Caddyfile --adapter caddyfile >"$out/caddy.log" 2>&1 &
+caddy_pid=$!
+
+echo "machine: $(nproc) CPUs, $(go version)"
+echo "caddy pid $caddy_pid, log $out/caddy.log"
+# The load program waits up to 20 s for Caddy's sites and then runs for a
+# bounded time; timeout is a last resort.
+timeout 170 "$out/load" -caddy-pid "$caddy_pid" -clk-tck "$(getconf CLK_TCK)" "$@" &
+load_pid=$!
+wait "$load_pid"

@@ -1,0 +1,344 @@
+package caddymodule
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/verigate/caddy-iamport/internal/iamport"
+	"github.com/verigate/caddy-iamport/internal/sandbox"
+)
+
+// The benchmarks in this file measure Verify.ServeHTTP itself, without
+// sockets: the exempt path (header filter and the `verify` matchers only)
+// and a whole verification against the in-process sandbox. The load
+// benchmark in bench/ measures the same against plain reverse_proxy in a
+// real Caddy. See BENCHMARKS.md.
+
+// benchVerifyJSON is the handler configuration of every benchmark, as the
+// JSON an adapted Caddyfile would hold: only POST /signup must verify.
+const benchVerifyJSON = `{
+	"api_key": "sandbox_key",
+	"api_secret": "sandbox_secret",
+	"api_base": "http://sandbox.invalid",
+	"ci_hash_key": "bench-ci-hash-key",
+	"verify": [{"method": ["POST"], "path": ["/signup"]}],
+	"min_age": 19
+}`
+
+// newBenchVerify provisions a Verify from benchVerifyJSON as Caddy would,
+// then points its i'mport client at rt (in memory, no sockets) and gives it
+// an Info-level JSON logger writing to io.Discard, so that the log line of
+// every verification is encoded as in production but not printed.
+func newBenchVerify(b testing.TB, singleUse string, rt http.RoundTripper) *Verify {
+	b.Helper()
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	b.Cleanup(cancel)
+	v := new(Verify)
+	if err := json.Unmarshal([]byte(benchVerifyJSON), v); err != nil {
+		b.Fatal(err)
+	}
+	v.SingleUse = singleUse
+	if err := v.Provision(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = v.Cleanup() })
+	v.logger = zap.New(zapcore.NewCore(
+		zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()),
+		zapcore.AddSync(io.Discard), zapcore.InfoLevel))
+	if rt != nil {
+		c, err := iamport.New(iamport.Config{
+			BaseURL:    "http://sandbox.invalid",
+			Key:        sandbox.DefaultAPIKey,
+			Secret:     sandbox.DefaultAPISecret,
+			HTTPClient: &http.Client{Transport: rt},
+			Observer:   apiObserver{},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.source = c
+	}
+	return v
+}
+
+// benchRequest is a request as Caddy's server hands it to a handler: a
+// context carrying the Replacer and the other values caddyhttp sets up.
+func benchRequest(method, target string, h http.Header) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	r.Header = h
+	repl := caddy.NewReplacer()
+	return caddyhttp.PrepareRequest(r, repl, nil, nil)
+}
+
+// browserHeaders is what a browser sends with an ordinary page request.
+func browserHeaders() http.Header {
+	return http.Header{
+		"Host":            {"shop.example"},
+		"User-Agent":      {"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"},
+		"Accept":          {"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+		"Accept-Language": {"ko-KR,ko;q=0.9,en-US;q=0.8"},
+		"Accept-Encoding": {"gzip, deflate, br, zstd"},
+		"Cookie":          {"session=0123456789abcdef0123456789abcdef; theme=dark"},
+		"Referer":         {"https://shop.example/"},
+		"Sec-Fetch-Dest":  {"document"},
+		"Sec-Fetch-Mode":  {"navigate"},
+		"Sec-Fetch-Site":  {"same-origin"},
+	}
+}
+
+// nopWriter is a ResponseWriter that keeps nothing, so that the benchmarks
+// count only the handler's own allocations.
+type nopWriter struct{ h http.Header }
+
+func (w *nopWriter) Header() http.Header         { return w.h }
+func (w *nopWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *nopWriter) WriteHeader(int)             {}
+
+var nopNext = caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error { return nil })
+
+// BenchmarkExempt measures a request that matches no `verify` matcher set:
+// the forged-header filter, the matchers and the call to the next handler.
+// "baseline" calls the next handler directly, so the handler's own cost is
+// the difference; the target is no allocation of its own.
+func BenchmarkExempt(b *testing.B) {
+	v := newBenchVerify(b, "off", nil)
+	w := &nopWriter{h: http.Header{}}
+
+	b.Run("baseline", func(b *testing.B) {
+		r := benchRequest(http.MethodGet, "/profile", browserHeaders())
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := nopNext.ServeHTTP(w, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// GET /profile: the method matcher already fails.
+	b.Run("get", func(b *testing.B) {
+		r := benchRequest(http.MethodGet, "/profile", browserHeaders())
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := v.ServeHTTP(w, r, nopNext); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// POST /cart/items: the method matches, the path matcher runs and fails.
+	// (A path with upper-case letters costs one allocation in Caddy's own
+	// MatchPath, strings.ToLower, whichever handler holds the matcher.)
+	b.Run("post_other_path", func(b *testing.B) {
+		r := benchRequest(http.MethodPost, "/cart/items", browserHeaders())
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := v.ServeHTTP(w, r, nopNext); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// A forged identity header in two spellings is stripped on every
+	// iteration; putting it back reuses the same slices (no allocation).
+	b.Run("forged_headers", func(b *testing.B) {
+		h := browserHeaders()
+		r := benchRequest(http.MethodGet, "/profile", h)
+		forged, forgedU := []string{"forged"}, []string{"1970"}
+		b.ReportAllocs()
+		for b.Loop() {
+			h["X-Verified-Ci-Hash"] = forged
+			h["X_verified_birth_year"] = forgedU
+			if err := v.ServeHTTP(w, r, nopNext); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if len(h) != len(browserHeaders()) {
+			b.Fatalf("forged headers survived: %v", h)
+		}
+	})
+}
+
+// sandboxTransport hands every request to the sandbox's handler in memory.
+type sandboxTransport struct{ srv *sandbox.Server }
+
+func (t sandboxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.srv.ServeHTTP(rec, r)
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+// replayTransport answers getToken and the certification with bytes the
+// sandbox gave once, so that only the gateway's own work is measured.
+type replayTransport struct {
+	token, cert []byte
+	tokenCalls  atomic.Int64
+}
+
+func (t *replayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	body := t.cert
+	if r.URL.Path == "/users/getToken" {
+		t.tokenCalls.Add(1)
+		body = t.token
+	}
+	if r.Body != nil {
+		_ = r.Body.Close()
+	}
+	return &http.Response{
+		StatusCode:    http.StatusOK,
+		Header:        http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       r,
+	}, nil
+}
+
+// recordedAnswers asks the sandbox for a token and the adult's record once.
+func recordedAnswers(b testing.TB) *replayTransport {
+	b.Helper()
+	rt := sandboxTransport{sandbox.New(sandbox.Config{})}
+	call := func(method, path string, body io.Reader, tok string) []byte {
+		req := httptest.NewRequest(method, "http://sandbox.invalid"+path, body)
+		req.Header.Set("Content-Type", "application/json")
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, _ := rt.RoundTrip(req)
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
+		}
+		return out
+	}
+	tokAnswer := call(http.MethodPost, "/users/getToken",
+		bytes.NewReader([]byte(`{"imp_key":"sandbox_key","imp_secret":"sandbox_secret"}`)), "")
+	var env struct {
+		Response struct {
+			AccessToken string `json:"access_token"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal(tokAnswer, &env); err != nil {
+		b.Fatal(err)
+	}
+	cert := call(http.MethodGet, "/certifications/"+sandbox.AdultID, nil, env.Response.AccessToken)
+	return &replayTransport{token: tokAnswer, cert: cert}
+}
+
+// signupBody is the body of a verified signup.
+var signupBody = []byte(`{"imp_uid":"` + sandbox.AdultID + `","nick":"kim","email":"kim@example.com"}`)
+
+// replayBody is a request body a benchmark can rewind without allocating.
+type replayBody struct{ bytes.Reader }
+
+func (*replayBody) Close() error { return nil }
+
+// BenchmarkVerification measures whole verifications of the adult identity:
+// body extraction, the i'mport lookup with a cached token (the certification
+// call goes through net/http's Client to an in-memory RoundTripper), the
+// policy, the single-use reservation, the CI hash and the headers.
+//
+// sandbox/*: the RoundTripper runs the sandbox's handler, so ns/op includes
+// the sandbox building and encoding its answer (i'mport's work, not ours).
+// replay/*: the RoundTripper replays the sandbox's bytes, so ns/op is the
+// gateway's own CPU per verification.
+//
+// single_use_on: the sandbox only knows fixed ids, and a used id is refused,
+// so every iteration releases the reservation again (Memory.Release, a map
+// delete under a shard lock) after ServeHTTP; the timed loop includes that
+// release. The store therefore keeps one entry instead of growing by one
+// per iteration, which leaves map growth out (it is amortised and covered
+// by internal/singleuse's BenchmarkMemoryEntrySize).
+func BenchmarkVerification(b *testing.B) {
+	type transport struct {
+		name string
+		rt   func(*testing.B) http.RoundTripper
+	}
+	transports := []transport{
+		{"sandbox", func(*testing.B) http.RoundTripper { return sandboxTransport{sandbox.New(sandbox.Config{})} }},
+		{"replay", func(b *testing.B) http.RoundTripper { return recordedAnswers(b) }},
+	}
+	for _, tr := range transports {
+		for _, mode := range []string{"off", "on"} {
+			b.Run(tr.name+"/single_use_"+mode, func(b *testing.B) {
+				v := newBenchVerify(b, mode, tr.rt(b))
+				w := &nopWriter{h: http.Header{}}
+				h := http.Header{
+					"Content-Type":   {"application/json"},
+					"Content-Length": {strconv.Itoa(len(signupBody))},
+					"User-Agent":     {"Mozilla/5.0"},
+				}
+				r := benchRequest(http.MethodPost, "/signup", h)
+				body := &replayBody{}
+				var seen string
+				next := caddyhttp.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
+					seen = r.Header.Get("X-Verified-Ci-Hash")
+					return nil
+				})
+				ctx := context.Background()
+				serve := func() {
+					body.Reset(signupBody)
+					r.Body = body
+					r.ContentLength = int64(len(signupBody))
+					seen = ""
+					if err := v.ServeHTTP(w, r, next); err != nil || seen == "" {
+						b.Fatalf("not verified: err=%v", err)
+					}
+					if v.store != nil {
+						if err := v.store.Release(ctx, sandbox.AdultID); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				serve() // fetch and cache the token outside the timed loop
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					serve()
+				}
+			})
+		}
+	}
+}
+
+// TestBenchVerifyServes keeps the benchmark set-up honest when only tests
+// run: a verification through the in-memory sandbox passes with one
+// getToken and one certification call, and an exempt request passes with
+// its forged header stripped.
+func TestBenchVerifyServes(t *testing.T) {
+	srv := sandbox.New(sandbox.Config{})
+	v := newBenchVerify(t, "on", sandboxTransport{srv})
+	r := benchRequest(http.MethodPost, "/signup", http.Header{"Content-Type": {"application/json"}})
+	r.Body = io.NopCloser(bytes.NewReader(signupBody))
+	r.ContentLength = int64(len(signupBody))
+	var got http.Header
+	next := caddyhttp.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
+		got = r.Header.Clone()
+		return nil
+	})
+	if err := v.ServeHTTP(&nopWriter{h: http.Header{}}, r, next); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("X-Verified-Ci-Hash") == "" || got.Get("X-Verified-Birth-Year") == "" {
+		t.Fatalf("identity headers missing: %v", got)
+	}
+	if s := srv.Stats(); s.GetToken != 1 || s.Certifications != 1 {
+		t.Fatalf("sandbox stats %+v, want one getToken and one certification", s)
+	}
+	ex := benchRequest(http.MethodGet, "/profile", http.Header{"X-Verified-Ci-Hash": {"forged"}})
+	if err := v.ServeHTTP(&nopWriter{h: http.Header{}}, ex, nopNext); err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Header) != 0 {
+		t.Fatalf("forged header survived: %v", ex.Header)
+	}
+}

@@ -1,0 +1,43 @@
+package iamport
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidIDAcceptsOnlyImpPrefixAndASCIIDigits(t *testing.T) {
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{"imp_429704826404", true},
+		{"imp_1", true},
+		{"imp_" + strings.Repeat("9", 28), true}, // 32 characters
+		{"imp_" + strings.Repeat("9", 29), false},
+		{"imp_", false},
+		{"", false},
+		{"imp", false},
+		{"imp_1/../../users/getToken", false},
+		{"imp_１２３", false}, // full-width digits
+		{"IMP_1", false},
+		{"Imp_1", false},
+		{"imp-1", false},
+		{" imp_1", false},
+		{"imp_1 ", false},
+		{"imp_1\r\nX-Injected: 1", false},
+		{"imp_1\n", false},
+		{"imp_1\x00", false},
+		{"imp_1%2F", false},
+		{"imp_1?x=1", false},
+		{"imp_1#", false},
+		{"imp_+1", false},
+		{"imp_-1", false},
+		{"imp_1.5", false},
+		{"imp_abc", false},
+	}
+	for _, tt := range tests {
+		if got := ValidID(tt.id); got != tt.want {
+			t.Errorf("ValidID(%q) = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}
