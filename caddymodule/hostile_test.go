@@ -18,8 +18,8 @@ func TestHostileIDsNeverReachIamport(t *testing.T) {
 	ids := []string{
 		"imp_1/../../users/getToken",
 		"imp_1%2F..%2Fusers%2FgetToken",
-		"imp_１２３",  // full-width digits
-		"imp_١٢٣",  // Arabic-Indic digits
+		"imp_１２３", // full-width digits
+		"imp_١٢٣", // Arabic-Indic digits
 		"imp_1\r\nX-Evil: 1",
 		"imp_1\x00",
 		"imp_" + strings.Repeat("9", 29), // 33 characters
