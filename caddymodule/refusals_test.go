@@ -1,6 +1,7 @@
 package caddymodule_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ func TestEveryRefusalAnswersProblemJSONAndNeverReachesTheUpstream(t *testing.T) 
 		site{host: "localhost", options: "min_age 19\n\t\tmax_body 4KiB"},
 		site{host: "strict.localhost", options: "min_age 19\n\t\tmax_age 20\n\t\tforeigners deny\n\t\tsingle_use off"},
 		site{host: "slow.localhost", options: "timeout 300ms"},
+		site{host: "limited.localhost", after: "request_body {\n\t\tmax_size 100\n\t}\n\treverse_proxy " + be.addr()},
 	))
 	body := func(id string) string { return `{"imp_uid":"` + id + `"}` }
 
@@ -22,6 +24,7 @@ func TestEveryRefusalAnswersProblemJSONAndNeverReachesTheUpstream(t *testing.T) 
 		host, path  string
 		contentType string
 		body        string
+		chunked     bool
 		status      int
 		code        string // "" means the request passes
 	}{
@@ -37,6 +40,9 @@ func TestEveryRefusalAnswersProblemJSONAndNeverReachesTheUpstream(t *testing.T) 
 		{name: "conflict duplicate key", body: `{"imp_uid":"` + idAdult + `","imp_uid":"` + idMinor + `"}`, status: 400, code: "imp_uid_conflict"},
 		{name: "body invalid", body: `{"imp_uid":`, status: 400, code: "body_invalid"},
 		{name: "body too large", body: `{"imp_uid":"` + idAdult + `","pad":"` + strings.Repeat("x", 5000) + `"}`, status: 413, code: "body_too_large"},
+		// (With a Content-Length over its limit, request_body refuses by
+		// itself before this handler runs; a chunked body reaches us.)
+		{name: "over an earlier request_body limit, chunked", host: "limited.localhost", chunked: true, body: `{"imp_uid":"` + idAdult + `","pad":"` + strings.Repeat("x", 200) + `"}`, status: 413, code: "body_too_large"},
 		{name: "not found", body: body(idUnknown), status: 403, code: "verification_not_found"},
 		{name: "not certified", body: body(idNotCertif), status: 403, code: "not_certified"},
 		{name: "underage minor", body: body(idMinor), status: 403, code: "underage"},
@@ -73,7 +79,11 @@ func TestEveryRefusalAnswersProblemJSONAndNeverReachesTheUpstream(t *testing.T) 
 			if ct == "" {
 				ct = "application/json"
 			}
-			req, _ := http.NewRequest(http.MethodPost, "http://"+host+":9080"+path, strings.NewReader(tc.body))
+			var rd io.Reader = strings.NewReader(tc.body)
+			if tc.chunked {
+				rd = io.MultiReader(rd) // hides the length: sent chunked
+			}
+			req, _ := http.NewRequest(http.MethodPost, "http://"+host+":9080"+path, rd)
 			req.Header.Set("Content-Type", ct)
 			before := be.hits()
 			resp, got := do(t, tester, req)
