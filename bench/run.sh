@@ -45,16 +45,30 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# On a machine with two or more CPUs, Caddy gets the first half of them and
+# the load program (client and upstream) the other half, with GOMAXPROCS to
+# match, so that the two do not take turns on the same cores; this makes
+# same-round comparisons much steadier. BENCH_PIN=0 turns it off.
+pin_caddy=()
+pin_load=()
+ncpu=$(nproc)
+if [[ "${BENCH_PIN:-1}" != 0 ]] && command -v taskset >/dev/null && ((ncpu >= 2)); then
+	half=$((ncpu / 2))
+	pin_caddy=(taskset -c "0-$((half - 1))" env GOMAXPROCS="$half")
+	pin_load=(taskset -c "$half-$((ncpu - 1))" env GOMAXPROCS="$((ncpu - half))")
+	echo "pinning: Caddy on CPUs 0-$((half - 1)), the load program on CPUs $half-$((ncpu - 1))"
+fi
+
 # Caddy keeps nothing outside bench/out; its log (one line per verification
 # at INFO, as in production) goes to a file rather than the terminal.
 export XDG_CONFIG_HOME="$PWD/$out/xdg/config" XDG_DATA_HOME="$PWD/$out/xdg/data"
-"$out/caddy" run --config bench/Caddyfile --adapter caddyfile >"$out/caddy.log" 2>&1 &
+"${pin_caddy[@]}" "$out/caddy" run --config bench/Caddyfile --adapter caddyfile >"$out/caddy.log" 2>&1 &
 caddy_pid=$!
 
 echo "machine: $(nproc) CPUs, $(go version)"
 echo "caddy pid $caddy_pid, log $out/caddy.log"
 # The load program waits up to 20 s for Caddy's sites and then runs for a
 # bounded time; timeout is a last resort.
-timeout 170 "$out/load" -caddy-pid "$caddy_pid" -clk-tck "$(getconf CLK_TCK)" "$@" &
+timeout 170 "${pin_load[@]}" "$out/load" -caddy-pid "$caddy_pid" -clk-tck "$(getconf CLK_TCK)" "$@" &
 load_pid=$!
 wait "$load_pid"

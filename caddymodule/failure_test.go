@@ -31,6 +31,26 @@ func (l *logCapture) global() string {
 	return fmt.Sprintf("\tlog {\n\t\toutput file %s\n\t\tformat json\n\t\tlevel DEBUG\n\t}\n", l.path)
 }
 
+// globalFiltered is global with the README's log filter, which deletes
+// the identity headers from reverse_proxy's DEBUG "upstream roundtrip" lines.
+func (l *logCapture) globalFiltered() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\tlog {\n\t\toutput file %s\n\t\tformat filter {\n\t\t\twrap json\n", l.path)
+	for _, h := range identityHeaderNames {
+		fmt.Fprintf(&b, "\t\t\trequest>headers>%s delete\n", h)
+	}
+	b.WriteString("\t\t}\n\t\tlevel DEBUG\n\t}\n")
+	return b.String()
+}
+
+// identityHeaderNames are the canonical names of every header the handler
+// can set with the default prefix, as Caddy's logs spell them.
+var identityHeaderNames = []string{
+	"X-Verified-Ci-Hash", "X-Verified-Di", "X-Verified-Birth-Year", "X-Verified-Name", "X-Verified-Gender",
+	"X-Verified-Foreigner", "X-Verified-Phone", "X-Verified-Carrier", "X-Verified-Birthday", "X-Verified-Age",
+	"X-Verified-Imp-Uid", "X-Verified-At",
+}
+
 // accessLog is a site-level log directive that sends the site's access log
 // to the capture file as well.
 func (l *logCapture) accessLog() string {
@@ -211,14 +231,14 @@ func clearFaults(t *testing.T) {
 func secretsOf(t *testing.T, key string) map[string]string {
 	rec := sandboxRecord(t, key, idAdult)
 	return map[string]string{
-		"CI":          rec["unique_key"].(string),
-		"DI":          rec["unique_in_site"].(string),
-		"name":        rec["name"].(string),
-		"phone":       rec["phone"].(string),
-		"imp_uid":     idAdult,
-		"token":       sandboxToken(t, key),
-		"api_secret":  testSecret,
-		"ci_hash_key": testCIKey,
+		"CI":                            rec["unique_key"].(string),
+		"DI":                            rec["unique_in_site"].(string),
+		"name":                          rec["name"].(string),
+		"phone":                         rec["phone"].(string),
+		"raw imp_uid (not its id_hash)": idAdult,
+		"token":                         sandboxToken(t, key),
+		"api_secret":                    testSecret,
+		"ci_hash_key":                   testCIKey,
 	}
 }
 
@@ -403,4 +423,39 @@ func checkOneHandlerLine(t *testing.T, lines []logLine, code string, status int,
 			}
 		}
 	}
+}
+
+// The i'mport client is pooled across reloads with its token; its own
+// (debug) lines must still reach the logs of the config that runs now.
+func TestClientLogsGoToTheCurrentConfigsLogsAfterAReload(t *testing.T) {
+	be := newBackend(t)
+	first, second := newLogCapture(t), newLogCapture(t)
+	tester := startCaddy(t, buildConfig(t, first.global(), be.addr(), []site{{host: "localhost", options: "single_use off"}}))
+	if resp, body := postJSON(t, tester, "localhost", "/signup", `{"imp_uid":"`+idAdult+`"}`); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	first.waitFor(t, 0, "from the i'mport client in the first config's log", hasClientCall)
+
+	reload(t, buildConfig(t, second.global(), be.addr(), []site{{host: "localhost", options: "single_use off\n\t\tmin_age 20"}}))
+	off := first.offset(t)
+	if resp, body := postJSON(t, tester, "localhost", "/signup", `{"imp_uid":"`+idAdult+`"}`); resp.StatusCode != 200 {
+		t.Fatalf("after reload: status %d: %s", resp.StatusCode, body)
+	}
+	second.waitFor(t, 0, "with code verified in the new config's log", hasVerdict("verified"))
+	if hasClientCall(second.lines(t, 0, -1)) {
+		return
+	}
+	if hasClientCall(first.lines(t, off, -1)) {
+		t.Fatal("after the reload the pooled i'mport client still logs through the first config's logger (into its old log file), not the running config's")
+	}
+	t.Fatal("after the reload the i'mport client's lines reach no log")
+}
+
+func hasClientCall(lines []logLine) bool {
+	for _, l := range lines {
+		if l.str("logger") == handlerLogger+".iamport" && l.str("msg") == "i'mport call" {
+			return true
+		}
+	}
+	return false
 }

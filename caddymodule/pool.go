@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/redis/go-redis/v9"
@@ -52,15 +53,18 @@ func (c pooledClient) Destruct() error {
 	return nil
 }
 
-func loadClient(base, key, secret string, logger *zap.Logger) (*iamport.Client, poolRef, error) {
+// loadClient returns the shared client for these credentials. The first
+// handler to create it sets the time budget of the shared getToken call
+// (its own timeout); every handler hands the client its config's logger.
+func loadClient(base, key, secret string, timeout time.Duration, logger *zap.Logger) (*iamport.Client, poolRef, error) {
 	ref := poolRef{pool: clients, key: poolKey("client", base, key, secret)}
 	val, _, err := clients.LoadOrNew(ref.key, func() (caddy.Destructor, error) {
 		c, err := iamport.New(iamport.Config{
-			BaseURL:  base,
-			Key:      key,
-			Secret:   secret,
-			Logger:   logger.Named("iamport"),
-			Observer: apiObserver{},
+			BaseURL:      base,
+			Key:          key,
+			Secret:       secret,
+			Observer:     apiObserver{},
+			TokenTimeout: timeout,
 		})
 		if err != nil {
 			return nil, err
@@ -70,7 +74,9 @@ func loadClient(base, key, secret string, logger *zap.Logger) (*iamport.Client, 
 	if err != nil {
 		return nil, poolRef{}, fmt.Errorf("setting up i'mport client: %w", err)
 	}
-	return val.(pooledClient).Client, ref, nil
+	client := val.(pooledClient).Client
+	client.SetLogger(logger.Named("iamport"))
+	return client, ref, nil
 }
 
 type pooledStore struct{ singleuse.Store }

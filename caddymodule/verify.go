@@ -226,7 +226,7 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 		return err
 	}
 
-	client, ref, err := loadClient(base, key, secret, v.logger)
+	client, ref, err := loadClient(base, key, secret, v.timeout, v.logger)
 	if err != nil {
 		return err
 	}

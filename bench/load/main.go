@@ -77,6 +77,8 @@ func main() {
 		caddyPID   = flag.Int("caddy-pid", 0, "Caddy's pid, to report its CPU time per request (0: skip)")
 		clkTck     = flag.Int("clk-tck", 100, "clock ticks per second of /proc/<pid>/stat (getconf CLK_TCK)")
 		readyWait  = flag.Duration("ready", 20*time.Second, "how long to wait for Caddy's sites")
+		only       = flag.String("configs", "abcd", "the configurations to run, e.g. ab")
+		adminURL   = flag.String("admin", "http://127.0.0.1:18019", "Caddy's admin endpoint, for its Go allocation counters (empty: skip)")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -88,6 +90,11 @@ func main() {
 		if h, _, err := net.SplitHostPort(hp); err != nil || h != "127.0.0.1" {
 			log.Fatalf("%s: the upstream must listen on 127.0.0.1", hp)
 		}
+	}
+
+	configs = slices.DeleteFunc(configs, func(c config) bool { return !strings.Contains(*only, c.key) })
+	if len(configs) == 0 {
+		log.Fatal("-configs selects no configuration")
 	}
 
 	up, err := startUpstream(*upstream)
@@ -107,52 +114,83 @@ func main() {
 	}
 
 	cpu := cpuReader{pid: *caddyPID, tck: *clkTck}
+	mem := newMallocReader(*adminURL)
 	fmt.Printf("\nwarm-up: %v per configuration\n", *warmup)
 	for _, c := range configs {
-		_ = runOnce(c, *conns, *warmup, *sandboxURL, cpu, up)
+		_ = runOnce(c, *conns, *warmup, *sandboxURL, cpu, mem)
 	}
 	sbxStart := sandboxStats(*sandboxURL)
 
 	results := map[string][]result{}
 	fmt.Printf("\n%d rounds × %d configurations × %v, %d connections each\n", *rounds, len(configs), *duration, *conns)
-	fmt.Printf("%-5s %-3s %10s %9s %9s %8s %8s %9s %s\n", "round", "cfg", "req/s", "p50", "p99", "cpu/req", "cert/ver", "token", "statuses")
+	fmt.Printf("%-5s %-3s %9s %9s %9s %8s %11s %9s %8s %s\n", "round", "cfg", "req/s", "p50", "p99", "cpu/req", "allocs/req", "B/req", "cert/ver", "statuses")
 	for r := 0; r < *rounds; r++ {
 		order := slices.Clone(configs)
 		if r%2 == 1 {
 			slices.Reverse(order)
 		}
 		for _, c := range order {
-			res := runOnce(c, *conns, *duration, *sandboxURL, cpu, up)
+			res := runOnce(c, *conns, *duration, *sandboxURL, cpu, mem)
 			results[c.key] = append(results[c.key], res)
-			fmt.Printf("%-5d %-3s %10.0f %9s %9s %8s %8s %9s %s\n", r+1, c.key, res.rps,
-				round(res.p50), round(res.p99), cpuString(res.cpuPerReq), perVer(res.certCalls, res.done, c.verify),
-				perVer(res.tokenCalls, res.done, c.verify), res.statuses)
+			fmt.Printf("%-5d %-3s %9.0f %9s %9s %8s %11.1f %9.0f %8s %s\n", r+1, c.key, res.rps,
+				round(res.p50), round(res.p99), cpuString(res.cpuPerReq), res.allocsPerReq, res.bytesPerReq,
+				perVer(res.certCalls, res.done, c.verify), res.statuses)
 		}
 	}
 	sbxEnd := sandboxStats(*sandboxURL)
 
 	fmt.Printf("\nsummary (median over %d rounds)\n", *rounds)
-	fmt.Printf("%-3s %-55s %10s %9s %9s %9s %8s\n", "cfg", "configuration", "req/s", "p50", "p99", "cpu/req", "rps/(a)")
+	fmt.Printf("%-3s %-55s %9s %9s %9s %8s %11s %9s\n", "cfg", "configuration", "req/s", "p50", "p99", "cpu/req", "allocs/req", "B/req")
 	med := map[string]result{}
 	for _, c := range configs {
 		med[c.key] = median(results[c.key])
 	}
 	for _, c := range configs {
 		m := med[c.key]
-		fmt.Printf("%-3s %-55s %10.0f %9s %9s %9s %8.3f\n", c.key, c.name, m.rps, round(m.p50), round(m.p99),
-			cpuString(m.cpuPerReq), m.rps/med["a"].rps)
+		fmt.Printf("%-3s %-55s %9.0f %9s %9s %8s %11.1f %9.0f\n", c.key, c.name, m.rps, round(m.p50), round(m.p99),
+			cpuString(m.cpuPerReq), m.allocsPerReq, m.bytesPerReq)
 	}
-	fmt.Printf("ratios: b/a %.3f   c/a %.3f   d/a %.3f  (requests/s)\n",
-		med["b"].rps/med["a"].rps, med["c"].rps/med["a"].rps, med["d"].rps/med["a"].rps)
+	// Within a round the configurations run back to back, so the ratio of
+	// two of them in the same round is little affected by the machine's
+	// drift from round to round; its median over the rounds is the figure
+	// to compare with a target.
+	if base, ok := results["a"]; ok {
+		fmt.Printf("ratios to (a), median over rounds of the same-round ratio:")
+		for _, c := range configs[1:] {
+			rs := results[c.key]
+			rps := make([]float64, len(rs))
+			cpu := make([]float64, len(rs))
+			allocs := make([]float64, len(rs))
+			for i := range rs {
+				rps[i] = rs[i].rps / base[i].rps
+				cpu[i] = float64(rs[i].cpuPerReq) / float64(base[i].cpuPerReq)
+				allocs[i] = rs[i].allocsPerReq - base[i].allocsPerReq
+			}
+			fmt.Printf("\n  %s/a: req/s %.3f", c.key, medianOf(rps))
+			if base[0].cpuPerReq > 0 {
+				fmt.Printf(", Caddy CPU per request %.2f×", medianOf(cpu))
+			}
+			if base[0].allocsPerReq >= 0 {
+				fmt.Printf(", Caddy allocations per request %+.1f", medianOf(allocs))
+			}
+		}
+		fmt.Println()
+	}
 
 	var ver, cert, tok, refused int64
 	for _, k := range []string{"c", "d"} {
+		if _, ok := results[k]; !ok {
+			continue
+		}
 		for _, r := range results[k] {
 			ver += r.done
 			cert += r.certCalls
 			tok += r.tokenCalls
 			refused += r.requests - r.done
 		}
+	}
+	if ver == 0 {
+		return
 	}
 	fmt.Printf("i'mport calls over every timed (c) and (d) run: %d verifications (%d other answers), %d certification calls (%.4f per verification), %d getToken calls (%.6f per verification)\n",
 		ver, refused, cert, float64(cert)/float64(ver), tok, float64(tok)/float64(ver))
@@ -334,18 +372,21 @@ type result struct {
 	rps                   float64
 	p50, p99              time.Duration
 	cpuPerReq             time.Duration // -1 when unknown
+	allocsPerReq          float64       // Caddy's heap allocations per request, -1 when unknown
+	bytesPerReq           float64       // Caddy's heap bytes allocated per request, -1 when unknown
 	certCalls, tokenCalls int64
 	statuses              string
 }
 
 // runOnce runs config c for d over conns connections.
-func runOnce(c config, conns int, d time.Duration, sbx string, cpu cpuReader, up *upstreamServer) result {
+func runOnce(c config, conns int, d time.Duration, sbx string, cpu cpuReader, mem *mallocReader) result {
 	method, path := http.MethodGet, "/profile"
 	if c.verify {
 		method, path = http.MethodPost, "/signup"
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d%s%s", c.port, path, c.query)
 	before := sandboxStats(sbx)
+	m0 := mem.read()
 	cpu0 := cpu.read()
 
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -376,6 +417,7 @@ func runOnce(c config, conns int, d time.Duration, sbx string, cpu cpuReader, up
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu1 := cpu.read()
+	m1 := mem.read()
 	after := sandboxStats(sbx)
 
 	var all []time.Duration
@@ -399,6 +441,12 @@ func runOnce(c config, conns int, d time.Duration, sbx string, cpu cpuReader, up
 	}
 	if cpu0 >= 0 && cpu1 >= 0 && len(all) > 0 {
 		res.cpuPerReq = (cpu1 - cpu0) / time.Duration(len(all))
+	}
+	res.allocsPerReq, res.bytesPerReq = -1, -1
+	if m0.ok && m1.ok && len(all) > 0 {
+		n := float64(len(all))
+		res.allocsPerReq = (m1.mallocs - m0.mallocs - mem.overhead.mallocs) / n
+		res.bytesPerReq = (m1.bytes - m0.bytes - mem.overhead.bytes) / n
 	}
 	var parts []string
 	keys := make([]int, 0, len(tally))
@@ -428,6 +476,18 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
+func medianOf(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
 // median takes each figure's median separately over the rounds.
 func median(rs []result) result {
 	pick := func(f func(result) float64) float64 {
@@ -435,17 +495,15 @@ func median(rs []result) result {
 		for i, r := range rs {
 			v[i] = f(r)
 		}
-		slices.Sort(v)
-		if len(v)%2 == 1 {
-			return v[len(v)/2]
-		}
-		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		return medianOf(v)
 	}
 	return result{
-		rps:       pick(func(r result) float64 { return r.rps }),
-		p50:       time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
-		p99:       time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
-		cpuPerReq: time.Duration(pick(func(r result) float64 { return float64(r.cpuPerReq) })),
+		rps:          pick(func(r result) float64 { return r.rps }),
+		p50:          time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
+		p99:          time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
+		cpuPerReq:    time.Duration(pick(func(r result) float64 { return float64(r.cpuPerReq) })),
+		allocsPerReq: pick(func(r result) float64 { return r.allocsPerReq }),
+		bytesPerReq:  pick(func(r result) float64 { return r.bytesPerReq }),
 	}
 }
 
@@ -475,6 +533,74 @@ func perVer(calls, done int64, verify bool) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.4f", float64(calls)/float64(done))
+}
+
+// mallocReader reads Caddy's cumulative Go heap allocation counters from
+// the admin endpoint's /metrics.
+type mallocReader struct {
+	url      string
+	overhead mallocs // what one read of /metrics itself allocates
+}
+
+type mallocs struct {
+	mallocs, bytes float64
+	ok             bool
+}
+
+func newMallocReader(admin string) *mallocReader {
+	m := &mallocReader{}
+	if admin == "" {
+		return m
+	}
+	m.url = strings.TrimRight(admin, "/") + "/metrics"
+	// Two reads in a row: the difference is the cost of a read, taken off
+	// every measurement.
+	a, b := m.read(), m.read()
+	if !a.ok || !b.ok {
+		log.Printf("no allocation counters at %s; allocs/req will show -1", m.url)
+		m.url = ""
+		return m
+	}
+	m.overhead = mallocs{mallocs: b.mallocs - a.mallocs, bytes: b.bytes - a.bytes}
+	return m
+}
+
+func (m *mallocReader) read() mallocs {
+	if m.url == "" {
+		return mallocs{}
+	}
+	resp, err := http.Get(m.url)
+	if err != nil {
+		return mallocs{}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return mallocs{}
+	}
+	var out mallocs
+	found := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		name, val, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		var dst *float64
+		switch name {
+		case "go_memstats_mallocs_total":
+			dst = &out.mallocs
+		case "go_memstats_alloc_bytes_total":
+			dst = &out.bytes
+		default:
+			continue
+		}
+		if v, err := strconv.ParseFloat(val, 64); err == nil {
+			*dst = v
+			found++
+		}
+	}
+	out.ok = found == 2
+	return out
 }
 
 // cpuReader reads a process's user+system CPU time from /proc.

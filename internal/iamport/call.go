@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"go.uber.org/zap"
 )
@@ -43,7 +45,7 @@ func (c *Client) call(req *http.Request, endpoint string, decode func(json.RawMe
 	outcome, status, err := c.exchange(req, decode)
 	d := c.now().Sub(start)
 	c.obs.ObserveCall(endpoint, outcome, d)
-	c.log.Debug("i'mport call",
+	c.log.Load().Debug("i'mport call",
 		zap.String("endpoint", endpoint),
 		zap.Int("status", status),
 		zap.String("outcome", outcome),
@@ -54,7 +56,7 @@ func (c *Client) call(req *http.Request, endpoint string, decode func(json.RawMe
 func (c *Client) exchange(req *http.Request, decode func(json.RawMessage) error) (string, int, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return transportOutcome(req.Context(), err), 0, err
+		return transportOutcome(req.Context(), err), 0, withoutURL(err)
 	}
 	defer func() {
 		_, _ = io.CopyN(io.Discard, resp.Body, drainBytes)
@@ -97,6 +99,16 @@ func (c *Client) exchange(req *http.Request, decode func(json.RawMessage) error)
 		return OutcomeInvalidAnswer, status, err
 	}
 	return OutcomeOK, status, nil
+}
+
+// withoutURL drops the request URL that net/http puts into transport
+// errors: it holds the imp_uid, which logs must never carry in clear.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
+	}
+	return err
 }
 
 func statusError(status int) error { return fmt.Errorf("status %d", status) }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/patrickmn/go-cache"
@@ -56,7 +57,7 @@ type Client struct {
 	key, secret  string
 	hc           *http.Client
 	now          func() time.Time
-	log          *zap.Logger
+	log          atomic.Pointer[zap.Logger]
 	obs          Observer
 	tokenTimeout time.Duration
 
@@ -90,7 +91,6 @@ func New(cfg Config) (*Client, error) {
 		secret:       cfg.Secret,
 		hc:           cfg.HTTPClient,
 		now:          cfg.Now,
-		log:          cfg.Logger,
 		obs:          cfg.Observer,
 		tokenTimeout: cfg.TokenTimeout,
 		// No default expiry and no janitor goroutine: each entry is
@@ -103,9 +103,7 @@ func New(cfg Config) (*Client, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	if c.log == nil {
-		c.log = zap.NewNop()
-	}
+	c.SetLogger(cfg.Logger)
 	if c.obs == nil {
 		c.obs = nopObserver{}
 	}
@@ -166,6 +164,16 @@ func (c *Client) DropToken() {
 	c.tokenMu.Lock()
 	defer c.tokenMu.Unlock()
 	c.tokens.Delete(tokenKey)
+}
+
+// SetLogger replaces the logger the client writes its debug lines to; nil
+// means no logging. A client shared across config reloads is handed the
+// newest config's logger this way.
+func (c *Client) SetLogger(l *zap.Logger) {
+	if l == nil {
+		l = zap.NewNop()
+	}
+	c.log.Store(l)
 }
 
 // Close releases the idle connections of the client's HTTP transport, so

@@ -48,7 +48,7 @@ func TestNewFillsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.base != DefaultBaseURL || c.tokenTimeout != DefaultTokenTimeout || c.now == nil || c.log == nil || c.obs == nil {
+	if c.base != DefaultBaseURL || c.tokenTimeout != DefaultTokenTimeout || c.now == nil || c.log.Load() == nil || c.obs == nil {
 		t.Fatalf("defaults not filled: base=%q timeout=%v", c.base, c.tokenTimeout)
 	}
 	if c.hc == http.DefaultClient || c.hc.Timeout != 0 || c.hc.Transport == nil || c.hc.Transport == http.DefaultTransport {

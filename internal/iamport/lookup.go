@@ -36,6 +36,9 @@ func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Recor
 			return certification.Record{}, failure(op, certification.ErrNotFound, detail)
 		case OutcomeUnauthorized:
 			if reauthorised {
+				// Forget the second token too, so the next request does
+				// not start with a token i'mport already refused.
+				c.dropTokenIf(tok)
 				return certification.Record{}, failure(op+": token refused twice", certification.ErrFailed, detail)
 			}
 			reauthorised = true

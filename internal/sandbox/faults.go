@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 )
 
@@ -167,10 +168,7 @@ func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	case FaultUnreachable:
 		dropConnection(w)
 	case FaultHang:
-		if s.hangHook != nil {
-			s.hangHook()
-		}
-		<-r.Context().Done()
+		hang(r, s.hangHook)
 	case FaultStatus500:
 		writeError(w, http.StatusInternalServerError, "서버 내부 오류가 발생했습니다. (sandbox fault status_500)")
 	case FaultStatus503:
@@ -187,6 +185,18 @@ func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	case FaultBadCredentials:
 		writeError(w, http.StatusUnauthorized, msgBadCredentials)
 	}
+}
+
+// hang waits until r's context is done, calling hook (if any) first. It
+// reads the request body to its end beforehand: net/http only notices that
+// an HTTP/1.x client went away, and cancels the context, once the body has
+// been consumed.
+func hang(r *http.Request, hook func()) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxBodyBytes))
+	if hook != nil {
+		hook()
+	}
+	<-r.Context().Done()
 }
 
 // dropConnection closes the client connection without writing anything.

@@ -63,9 +63,9 @@ func TestFaultTimesCountsCallsThenClears(t *testing.T) {
 		if r := certify(t, s, tok, AdultID); r.status != want {
 			t.Errorf("call %d: status %d, want %d", i+1, r.status, want)
 		}
-		f, ok := s.ActiveFault()
-		if remaining := map[bool]int{true: f.Times, false: 0}[ok]; remaining != wantRemaining[i] || ok != (wantRemaining[i] > 0) {
-			t.Errorf("after call %d: active fault %+v (%v), want %d remaining", i+1, f, ok, wantRemaining[i])
+		f, active := s.ActiveFault()
+		if active != (wantRemaining[i] > 0) || f.Times != wantRemaining[i] {
+			t.Errorf("after call %d: active fault %+v (active %v), want %d calls remaining", i+1, f, active, wantRemaining[i])
 		}
 	}
 }

@@ -65,8 +65,8 @@ type fixture struct {
 }
 
 var (
-	yes = new(true)
-	no  = new(false)
+	ptrTrue  = new(true)
+	ptrFalse = new(false)
 )
 
 // fixtures lists the identities in ID order. APIErrorID has no record: the
@@ -74,33 +74,33 @@ var (
 var fixtures = []fixture{
 	{Identity: Identity{AdultID, "adult", "An adult aged 30, certified a minute ago through Danal, with every field present: male, phone 01012345678, carrier SKT, CI and DI."},
 		name: "Sandbox Adult", gender: "male", birthday: agedYears(30), provider: providerDanal, phone: "01012345678", carrier: "SKT",
-		certified: true, certifiedAgo: minuteAgo, foreignerV2: no, ci: true, di: true},
+		certified: true, certifiedAgo: minuteAgo, foreignerV2: ptrFalse, ci: true, di: true},
 	{Identity: Identity{MinorID, "minor", "A 15-year-old certified a minute ago; a policy of 19 or over must refuse it."},
 		name: "Sandbox Minor", gender: "female", birthday: agedYears(15), provider: providerDanal, phone: "01000000002", carrier: "KT",
-		certified: true, certifiedAgo: minuteAgo, foreignerV2: no, ci: true, di: true},
+		certified: true, certifiedAgo: minuteAgo, foreignerV2: ptrFalse, ci: true, di: true},
 	{Identity: Identity{TurnsNineteenTodayID, "turns_19_today", "A person whose 19th birthday is today in Asia/Seoul, so 19 today; on 29 February, which has no such birthday, born on 28 February instead."},
 		name: "Sandbox Nineteen Today", gender: "male", birthday: func(t time.Time) time.Time { return turningOn(t, 19, true) },
-		provider: providerDanal, phone: "01000000003", carrier: "LGT", certified: true, certifiedAgo: minuteAgo, foreignerV2: no, ci: true, di: true},
+		provider: providerDanal, phone: "01000000003", carrier: "LGT", certified: true, certifiedAgo: minuteAgo, foreignerV2: ptrFalse, ci: true, di: true},
 	{Identity: Identity{TurnsNineteenTomorrowID, "turns_19_tomorrow", "A person whose 19th birthday is tomorrow in Asia/Seoul, so still 18 today; when tomorrow is 29 February, born on 1 March instead."},
 		name: "Sandbox Nineteen Tomorrow", gender: "female", birthday: func(t time.Time) time.Time { return turningOn(t.AddDate(0, 0, 1), 19, false) },
-		provider: providerDanal, phone: "01000000004", carrier: "SKT_MVNO", certified: true, certifiedAgo: minuteAgo, foreignerV2: no, ci: true, di: true},
+		provider: providerDanal, phone: "01000000004", carrier: "SKT_MVNO", certified: true, certifiedAgo: minuteAgo, foreignerV2: ptrFalse, ci: true, di: true},
 	{Identity: Identity{NotCertifiedID, "not_certified", "An unfinished verification: certified false, certified_at 0, null name, gender, pg_tid, CI and DI, no phone or carrier; its birthday is an adult's, so only the certified check refuses it."},
 		birthday: agedYears(30), provider: providerDanal},
 	{Identity: Identity{ForeignerID, "foreigner", "An adult aged 28 whom Danal reports as a foreign national (foreigner and foreigner_v2 true)."},
 		name: "Sandbox Foreigner", gender: "female", birthday: agedYears(28), provider: providerDanal, phone: "01000000006", carrier: "KT_MVNO",
-		certified: true, certifiedAgo: minuteAgo, foreigner: true, foreignerV2: yes, ci: true, di: true},
+		certified: true, certifiedAgo: minuteAgo, foreigner: true, foreignerV2: ptrTrue, ci: true, di: true},
 	{Identity: Identity{StaleID, "stale", "An adult aged 35 whose verification finished two hours ago, older than a typical freshness limit."},
 		name: "Sandbox Stale", gender: "male", birthday: agedYears(35), provider: providerDanal, phone: "01000000007", carrier: "SKT",
-		certified: true, certifiedAgo: stalenessOfTest, foreignerV2: no, ci: true, di: true},
+		certified: true, certifiedAgo: stalenessOfTest, foreignerV2: ptrFalse, ci: true, di: true},
 	{Identity: Identity{NoCIID, "no_ci", "An adult aged 41 whose unique_key (CI) is null, as when the provider contract leaves CI out."},
 		name: "Sandbox No CI", gender: "female", birthday: agedYears(41), provider: providerDanal, phone: "01000000008", carrier: "LGT_MVNO",
-		certified: true, certifiedAgo: minuteAgo, foreignerV2: no, di: true},
+		certified: true, certifiedAgo: minuteAgo, foreignerV2: ptrFalse, di: true},
 	{Identity: Identity{NoDIID, "no_di", "An adult aged 33 verified through inicis_unified: unique_in_site (DI), gender and foreigner_v2 are null and the phone and carrier keys are absent."},
 		name: "Sandbox No DI", birthday: agedYears(33), provider: providerInicis,
 		certified: true, certifiedAgo: minuteAgo, ci: true},
 	{Identity: Identity{HangulNameID, "hangul_name", "An adult aged 45 named 홍길동, to prove that Hangul names pass through intact."},
 		name: "홍길동", gender: "male", birthday: agedYears(45), provider: providerDanal, phone: "01000000010", carrier: "KT",
-		certified: true, certifiedAgo: minuteAgo, foreignerV2: no, ci: true, di: true},
+		certified: true, certifiedAgo: minuteAgo, foreignerV2: ptrFalse, ci: true, di: true},
 	{Identity: Identity{APIErrorID, "api_error", "Answered with HTTP 200 and code 1 (a business error, as the real API reports one) and a null response."}},
 }
 
