@@ -4,6 +4,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
 
@@ -18,12 +19,12 @@ type collector struct {
 }
 
 // add records one value. Empty values are ignored; any other value must
-// pass ValidID and equal every value recorded before it.
+// pass certification.ValidImpUID and equal every value recorded before it.
 func (c *collector) add(v []byte, where string) *problem.Error {
 	if len(v) == 0 {
 		return nil
 	}
-	if !validID(v) {
+	if !certification.ValidImpUID(v) {
 		return problem.New(problem.ImpUIDInvalid, "the "+c.field+" "+where+" is not a valid i'mport verification id")
 	}
 	if c.id == "" {

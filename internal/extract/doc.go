@@ -31,7 +31,7 @@
 // request is refused with imp_uid_conflict. An empty value ("" in JSON,
 // "imp_uid=" in a form) is treated as absent: it is neither an id nor a
 // conflict, and a request whose only values are empty is imp_uid_missing.
-// Each value is checked with ValidID as soon as it is found; one that fails
+// Each value is checked with certification.ValidImpUID as soon as it is found; one that fails
 // is imp_uid_invalid. The query is decoded like any URL query, so
 // "imp_%31" arrives as "imp_1" and is valid, the same value every backend
 // sees. Only top-level JSON keys count; an "imp_uid" inside a nested object

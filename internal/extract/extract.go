@@ -22,7 +22,7 @@ const (
 // It reads the query string and, for JSON and form content types, the
 // body, which it then restores for the next handler. It refuses with
 // imp_uid_missing when no non-empty value is found, imp_uid_invalid when a
-// value fails ValidID or is not a JSON string, imp_uid_conflict when two
+// value fails certification.ValidImpUID or is not a JSON string, imp_uid_conflict when two
 // values differ, body_invalid when the body cannot be read or parsed, and
 // body_too_large when it exceeds opt.MaxBody. The package documentation
 // spells out each rule.

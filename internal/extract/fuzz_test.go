@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
 
@@ -37,7 +38,7 @@ func FuzzID(f *testing.F) {
 			ContentLength: length,
 		}
 		id, perr := ID(r, Options{MaxBody: maxBody})
-		if perr == nil && !ValidID(id) {
+		if perr == nil && !certification.ValidImpUID(id) {
 			t.Fatalf("ID() returned invalid id %q", id)
 		}
 		if perr != nil && id != "" {

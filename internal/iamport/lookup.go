@@ -12,14 +12,14 @@ import (
 var _ certification.Source = (*Client)(nil)
 
 // Lookup fetches the verification impUID from i'mport. An impUID failing
-// ValidID returns ErrInvalidID without any network call. A 401 answer makes
+// certification.ValidImpUID returns ErrInvalidID without any network call. A 401 answer makes
 // Lookup fetch a new token and try once more; a network error or 5xx answer
 // is retried once while ctx is live. Other errors wrap
 // certification.ErrNotFound, ErrUnavailable or ErrFailed as described in the
 // package documentation.
 func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Record, error) {
 	const op = "fetching certification"
-	if !ValidID(impUID) {
+	if !certification.ValidImpUID(impUID) {
 		return certification.Record{}, ErrInvalidID
 	}
 	reauthorised, retried := false, false
@@ -55,7 +55,7 @@ func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Recor
 }
 
 // certificationURL is the GET address for id, path-escaped even though
-// ValidID leaves nothing to escape.
+// certification.ValidImpUID leaves nothing to escape.
 func (c *Client) certificationURL(id string) string {
 	return c.base + "/certifications/" + url.PathEscape(id)
 }

@@ -6,22 +6,9 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	_ "time/tzdata" // Asia/Seoul must load in minimal containers.
 
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
-
-// seoul is the zone in which i'mport's `birth` timestamps mark midnight.
-var seoul = loadSeoul()
-
-func loadSeoul() *time.Location {
-	loc, err := time.LoadLocation("Asia/Seoul")
-	if err != nil {
-		// Unreachable with time/tzdata embedded; KST has been +9 since 1961.
-		return time.FixedZone("KST", 9*60*60)
-	}
-	return loc
-}
 
 // wireCert is the certification response member. Every field is a pointer
 // (or raw) so that absent and null members decode to nil instead of failing;
@@ -94,7 +81,7 @@ func birthday(text *string, birth json.RawMessage) certification.Date {
 	if err != nil || secs == 0 {
 		return certification.Date{}
 	}
-	y, m, d := time.Unix(secs, 0).In(seoul).Date()
+	y, m, d := time.Unix(secs, 0).In(certification.Seoul).Date()
 	return certification.Date{Year: y, Month: m, Day: d}
 }
 

@@ -2,24 +2,9 @@ package policy
 
 import (
 	"time"
-	_ "time/tzdata" // Asia/Seoul must load even in minimal containers.
 
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
-
-// seoul is the time zone in which ages and calendar dates are judged. The
-// embedded tzdata makes LoadLocation succeed everywhere; the fixed UTC+9
-// fallback is exact for every date since 1988, when Korea last used
-// daylight saving time.
-var seoul = loadSeoul()
-
-func loadSeoul() *time.Location {
-	loc, err := time.LoadLocation("Asia/Seoul")
-	if err != nil {
-		return time.FixedZone("KST", 9*60*60)
-	}
-	return loc
-}
 
 // Age returns the age of a person born on birth at the instant now, counted
 // on the calendar date that now falls on in Asia/Seoul.
@@ -31,7 +16,7 @@ func loadSeoul() *time.Location {
 // negative when birth lies after today's date; Age does not check that birth
 // is a valid date (see Check).
 func Age(birth certification.Date, now time.Time, b Basis) int {
-	y, m, d := now.In(seoul).Date()
+	y, m, d := now.In(certification.Seoul).Date()
 	age := y - birth.Year
 	if b == BasisYear {
 		return age
@@ -55,7 +40,7 @@ func validDate(d certification.Date) bool {
 // afterToday reports whether d lies after the calendar date of now in
 // Asia/Seoul.
 func afterToday(d certification.Date, now time.Time) bool {
-	y, m, day := now.In(seoul).Date()
+	y, m, day := now.In(certification.Seoul).Date()
 	if d.Year != y {
 		return d.Year > y
 	}

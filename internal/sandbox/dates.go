@@ -2,29 +2,15 @@ package sandbox
 
 import (
 	"time"
-	_ "time/tzdata" // Asia/Seoul must load even in minimal containers.
+
+	"github.com/verigate/caddy-iamport/internal/certification"
 )
-
-// seoul is the time zone of the real API's calendar dates: birth is
-// midnight of birthday in Asia/Seoul, and test identities' ages are judged
-// on Seoul's calendar date.
-var seoul = loadSeoul()
-
-// loadSeoul loads Asia/Seoul, falling back to a fixed UTC+9 zone, which is
-// exact for every date since 1988, if the embedded tzdata were missing.
-func loadSeoul() *time.Location {
-	loc, err := time.LoadLocation("Asia/Seoul")
-	if err != nil {
-		return time.FixedZone("KST", 9*60*60)
-	}
-	return loc
-}
 
 // seoulToday returns midnight, in Asia/Seoul, of the Seoul calendar date on
 // which now falls.
 func seoulToday(now time.Time) time.Time {
-	y, m, d := now.In(seoul).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, seoul)
+	y, m, d := now.In(certification.Seoul).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, certification.Seoul)
 }
 
 // agedYears returns a birthday rule for a person who is years old on every
@@ -33,7 +19,7 @@ func seoulToday(now time.Time) time.Time {
 func agedYears(years int) func(today time.Time) time.Time {
 	return func(today time.Time) time.Time {
 		y, m, d := today.Date()
-		return time.Date(y-years, m-3, d, 0, 0, 0, 0, seoul)
+		return time.Date(y-years, m-3, d, 0, 0, 0, 0, certification.Seoul)
 	}
 }
 
@@ -49,11 +35,11 @@ func turningOn(day time.Time, age int, atLeast bool) time.Time {
 	by := y - age
 	if m == time.February && d == 29 && !isLeap(by) {
 		if atLeast {
-			return time.Date(by, time.February, 28, 0, 0, 0, 0, seoul)
+			return time.Date(by, time.February, 28, 0, 0, 0, 0, certification.Seoul)
 		}
-		return time.Date(by, time.March, 1, 0, 0, 0, 0, seoul)
+		return time.Date(by, time.March, 1, 0, 0, 0, 0, certification.Seoul)
 	}
-	return time.Date(by, m, d, 0, 0, 0, 0, seoul)
+	return time.Date(by, m, d, 0, 0, 0, 0, certification.Seoul)
 }
 
 // isLeap reports whether year has a 29 February.

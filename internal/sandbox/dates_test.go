@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
 func TestNineteenthBirthdayIdentitiesFollowSeoulCalendar(t *testing.T) {
@@ -26,7 +28,7 @@ func TestNineteenthBirthdayIdentitiesFollowSeoulCalendar(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := newTestServer(t, tt.now)
 			tok, _ := getToken(t, s)
-			today := tt.now.In(seoul)
+			today := tt.now.In(certification.Seoul)
 			for id, want := range map[string]struct {
 				birthday string
 				age      int
@@ -59,7 +61,7 @@ func TestBirthIsMidnightInSeoulOfBirthday(t *testing.T) {
 				continue
 			}
 			r := certify(t, s, tok, id.ID)
-			day, err := time.ParseInLocation(time.DateOnly, r.resp["birthday"].(string), seoul)
+			day, err := time.ParseInLocation(time.DateOnly, r.resp["birthday"].(string), certification.Seoul)
 			if err != nil {
 				t.Fatalf("%s at %s: birthday: %v", id.ID, now, err)
 			}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
 var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
@@ -80,7 +82,7 @@ func TestIdentityRecordsCarryTheDocumentedFields(t *testing.T) {
 	}
 	s, _ := newTestServer(t, baseTime)
 	tok, _ := getToken(t, s)
-	today := baseTime.In(seoul)
+	today := baseTime.In(certification.Seoul)
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
 			r := certify(t, s, tok, tt.id)

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
 // origin is the page the fake verifications ran on; the real API reports
@@ -86,7 +88,7 @@ func pgTID(f fixture, at time.Time) string {
 	if f.provider == providerInicis {
 		return "INISA_SANDBOX" + digits
 	}
-	return at.In(seoul).Format("20060102150405") + digits[len(digits)-10:]
+	return at.In(certification.Seoul).Format("20060102150405") + digits[len(digits)-10:]
 }
 
 // fakeCI returns a deterministic 88-character base64 string (64 bytes, the
