@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/clocktest"
 )
 
 // Values that must never show up in logs or errors.
@@ -39,24 +41,6 @@ var danalRecord = `{"imp_uid":"` + testID + `","merchant_uid":"mid_1","pg_tid":"
 "pg_provider":"danal","name":"` + testName + `","gender":"male","birth":325695600,"birthday":"1980-04-28",
 "foreigner":false,"foreigner_v2":null,"phone":"` + testPhone + `","carrier":"SKT","certified":true,
 "certified_at":1700000000,"unique_key":"` + testCI + `","unique_in_site":"` + testDI + `","origin":"about:blank"}`
-
-// fakeClock is an injectable clock moved only by the test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // recorder is an Observer that keeps "endpoint/outcome" for each call.
 type recorder struct {
@@ -162,9 +146,9 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 }
 
 // testClient builds a Client for f with a fake clock and a recorder.
-func testClient(t *testing.T, f *fakeIamport, mods ...func(*Config)) (*Client, *fakeClock, *recorder) {
+func testClient(t *testing.T, f *fakeIamport, mods ...func(*Config)) (*Client, *clocktest.Clock, *recorder) {
 	t.Helper()
-	clock := &fakeClock{t: localStart}
+	clock := clocktest.New(localStart)
 	rec := &recorder{}
 	cfg := Config{BaseURL: f.srv.URL, Key: testKey, Secret: testSecret, Now: clock.Now, Observer: rec}
 	for _, m := range mods {

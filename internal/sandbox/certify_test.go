@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/clocktest"
 )
 
 func TestCertificationAcceptsEveryTokenForm(t *testing.T) {
@@ -38,19 +40,21 @@ func TestCertificationAcceptsEveryTokenForm(t *testing.T) {
 func TestCertificationRefusesMissingUnknownAndExpiredTokens(t *testing.T) {
 	tests := []struct {
 		name   string
-		header func(s *Server, clock *fakeClock) map[string]string
+		header func(s *Server, clock *clocktest.Clock) map[string]string
 	}{
-		{"missing", func(*Server, *fakeClock) map[string]string { return nil }},
-		{"empty bearer", func(*Server, *fakeClock) map[string]string { return map[string]string{"Authorization": "Bearer "} }},
-		{"unknown", func(*Server, *fakeClock) map[string]string {
+		{"missing", func(*Server, *clocktest.Clock) map[string]string { return nil }},
+		{"empty bearer", func(*Server, *clocktest.Clock) map[string]string {
+			return map[string]string{"Authorization": "Bearer "}
+		}},
+		{"unknown", func(*Server, *clocktest.Clock) map[string]string {
 			return map[string]string{"Authorization": "Bearer 0000000000000000000000000000000000000000"}
 		}},
-		{"expired", func(s *Server, clock *fakeClock) map[string]string {
+		{"expired", func(s *Server, clock *clocktest.Clock) map[string]string {
 			tok, _ := getToken(t, s)
 			clock.Advance(TokenLifetime)
 			return map[string]string{"Authorization": "Bearer " + tok}
 		}},
-		{"revoked by reset", func(s *Server, _ *fakeClock) map[string]string {
+		{"revoked by reset", func(s *Server, _ *clocktest.Clock) map[string]string {
 			tok, _ := getToken(t, s)
 			s.Reset()
 			return map[string]string{"X-ImpTokenHeader": tok}

@@ -6,41 +6,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/clocktest"
 )
-
-// fakeClock is a settable clock for Config.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // baseTime is an ordinary instant used where the date does not matter.
 var baseTime = time.Date(2026, time.June, 15, 3, 0, 0, 0, time.UTC)
 
-func newTestServer(t *testing.T, now time.Time) (*Server, *fakeClock) {
+func newTestServer(t *testing.T, now time.Time) (*Server, *clocktest.Clock) {
 	t.Helper()
-	clock := &fakeClock{t: now}
+	clock := clocktest.New(now)
 	return New(Config{Now: clock.Now}), clock
 }
 

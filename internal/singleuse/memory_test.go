@@ -7,11 +7,13 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/clocktest"
 )
 
 // newTestMemory returns a store on a fake clock whose sweeps run when the
 // test sends on the returned channel.
-func newTestMemory(t *testing.T) (*Memory, *fakeClock, chan time.Time) {
+func newTestMemory(t *testing.T) (*Memory, *clocktest.Clock, chan time.Time) {
 	t.Helper()
 	clock := newFakeClock()
 	ticks := make(chan time.Time)
