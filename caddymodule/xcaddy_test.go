@@ -20,6 +20,7 @@ func TestXcaddyManifestMatchesGoModAndReadme(t *testing.T) {
 		GoVersion    string `json:"go_version"`
 		Plugins      []struct {
 			Module  string `json:"module"`
+			Version string `json:"version"`
 			Replace string `json:"replace"`
 		} `json:"plugins"`
 		Command string `json:"command"`
@@ -44,10 +45,10 @@ func TestXcaddyManifestMatchesGoModAndReadme(t *testing.T) {
 	if !strings.HasPrefix(goDir[1], m.GoVersion) {
 		t.Errorf("xcaddy.json go_version %s, go.mod says go %s", m.GoVersion, goDir[1])
 	}
-	if len(m.Plugins) != 1 || m.Plugins[0].Module != module[1] || m.Plugins[0].Replace != "." {
-		t.Errorf("xcaddy.json plugins %+v, want %s replaced by .", m.Plugins, module[1])
+	if len(m.Plugins) != 1 || m.Plugins[0].Module != module[1] || m.Plugins[0].Replace != "." || m.Plugins[0].Version == "" {
+		t.Fatalf("xcaddy.json plugins %+v, want %s at a version, replaced by .", m.Plugins, module[1])
 	}
-	for _, part := range []string{"xcaddy build " + m.CaddyVersion, "--with " + module[1] + "=."} {
+	for _, part := range []string{"xcaddy build " + m.CaddyVersion, "--with " + module[1] + "@" + m.Plugins[0].Version + "=."} {
 		if !strings.Contains(m.Command, part) {
 			t.Errorf("xcaddy.json command %q lacks %q", m.Command, part)
 		}
