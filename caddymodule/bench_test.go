@@ -83,8 +83,8 @@ func benchRequest(method, target string, h http.Header) *http.Request {
 	return caddyhttp.PrepareRequest(r, repl, nil, nil)
 }
 
-// browserHeaders is what a browser sends with an ordinary page request.
-func browserHeaders() http.Header {
+// benchBrowserHeaders is what a browser sends with an ordinary page request.
+func benchBrowserHeaders() http.Header {
 	return http.Header{
 		"Host":            {"shop.example"},
 		"User-Agent":      {"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"},
@@ -99,18 +99,18 @@ func browserHeaders() http.Header {
 	}
 }
 
-// nopWriter is a ResponseWriter that keeps nothing, so that the benchmarks
+// benchWriter is a ResponseWriter that keeps nothing, so that the benchmarks
 // count only the handler's own allocations. Like the connection's writer
 // under Caddy, it supports read deadlines (http.ResponseController would
 // otherwise build an ErrNotSupported error, two allocations, per request).
-type nopWriter struct{ h http.Header }
+type benchWriter struct{ h http.Header }
 
-func (w *nopWriter) Header() http.Header             { return w.h }
-func (w *nopWriter) Write(p []byte) (int, error)     { return len(p), nil }
-func (w *nopWriter) WriteHeader(int)                 {}
-func (w *nopWriter) SetReadDeadline(time.Time) error { return nil }
+func (w *benchWriter) Header() http.Header             { return w.h }
+func (w *benchWriter) Write(p []byte) (int, error)     { return len(p), nil }
+func (w *benchWriter) WriteHeader(int)                 {}
+func (w *benchWriter) SetReadDeadline(time.Time) error { return nil }
 
-var nopNext = caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error { return nil })
+var benchNext = caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error { return nil })
 
 // BenchmarkExempt measures a request that matches no `verify` matcher set:
 // the forged-header filter, the matchers and the call to the next handler.
@@ -118,23 +118,23 @@ var nopNext = caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) err
 // the difference; the target is no allocation of its own.
 func BenchmarkExempt(b *testing.B) {
 	v := newBenchVerify(b, "off", nil)
-	w := &nopWriter{h: http.Header{}}
+	w := &benchWriter{h: http.Header{}}
 
 	b.Run("baseline", func(b *testing.B) {
-		r := benchRequest(http.MethodGet, "/profile", browserHeaders())
+		r := benchRequest(http.MethodGet, "/profile", benchBrowserHeaders())
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := nopNext.ServeHTTP(w, r); err != nil {
+			if err := benchNext.ServeHTTP(w, r); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	// GET /profile: the method matcher already fails.
 	b.Run("get", func(b *testing.B) {
-		r := benchRequest(http.MethodGet, "/profile", browserHeaders())
+		r := benchRequest(http.MethodGet, "/profile", benchBrowserHeaders())
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := v.ServeHTTP(w, r, nopNext); err != nil {
+			if err := v.ServeHTTP(w, r, benchNext); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -143,10 +143,10 @@ func BenchmarkExempt(b *testing.B) {
 	// (A path with upper-case letters costs one allocation in Caddy's own
 	// MatchPath, strings.ToLower, whichever handler holds the matcher.)
 	b.Run("post_other_path", func(b *testing.B) {
-		r := benchRequest(http.MethodPost, "/cart/items", browserHeaders())
+		r := benchRequest(http.MethodPost, "/cart/items", benchBrowserHeaders())
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := v.ServeHTTP(w, r, nopNext); err != nil {
+			if err := v.ServeHTTP(w, r, benchNext); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -154,27 +154,27 @@ func BenchmarkExempt(b *testing.B) {
 	// A forged identity header in two spellings is stripped on every
 	// iteration; putting it back reuses the same slices (no allocation).
 	b.Run("forged_headers", func(b *testing.B) {
-		h := browserHeaders()
+		h := benchBrowserHeaders()
 		r := benchRequest(http.MethodGet, "/profile", h)
 		forged, forgedU := []string{"forged"}, []string{"1970"}
 		b.ReportAllocs()
 		for b.Loop() {
 			h["X-Verified-Ci-Hash"] = forged
 			h["X_verified_birth_year"] = forgedU
-			if err := v.ServeHTTP(w, r, nopNext); err != nil {
+			if err := v.ServeHTTP(w, r, benchNext); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if len(h) != len(browserHeaders()) {
+		if len(h) != len(benchBrowserHeaders()) {
 			b.Fatalf("forged headers survived: %v", h)
 		}
 	})
 }
 
-// sandboxTransport hands every request to the sandbox's handler in memory.
-type sandboxTransport struct{ srv *sandbox.Server }
+// benchSandboxTransport hands every request to the sandbox's handler in memory.
+type benchSandboxTransport struct{ srv *sandbox.Server }
 
-func (t sandboxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t benchSandboxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
 	t.srv.ServeHTTP(rec, r)
 	resp := rec.Result()
@@ -182,14 +182,14 @@ func (t sandboxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// replayTransport answers getToken and the certification with bytes the
+// benchReplayTransport answers getToken and the certification with bytes the
 // sandbox gave once, so that only the gateway's own work is measured.
-type replayTransport struct {
+type benchReplayTransport struct {
 	token, cert []byte
 	tokenCalls  atomic.Int64
 }
 
-func (t *replayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t *benchReplayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	body := t.cert
 	if r.URL.Path == "/users/getToken" {
 		t.tokenCalls.Add(1)
@@ -207,10 +207,10 @@ func (t *replayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// recordedAnswers asks the sandbox for a token and the adult's record once.
-func recordedAnswers(b testing.TB) *replayTransport {
+// benchRecordedAnswers asks the sandbox for a token and the adult's record once.
+func benchRecordedAnswers(b testing.TB) *benchReplayTransport {
 	b.Helper()
-	rt := sandboxTransport{sandbox.New(sandbox.Config{})}
+	rt := benchSandboxTransport{sandbox.New(sandbox.Config{})}
 	call := func(method, path string, body io.Reader, tok string) []byte {
 		req := httptest.NewRequest(method, "http://sandbox.invalid"+path, body)
 		req.Header.Set("Content-Type", "application/json")
@@ -235,16 +235,16 @@ func recordedAnswers(b testing.TB) *replayTransport {
 		b.Fatal(err)
 	}
 	cert := call(http.MethodGet, "/certifications/"+sandbox.AdultID, nil, env.Response.AccessToken)
-	return &replayTransport{token: tokAnswer, cert: cert}
+	return &benchReplayTransport{token: tokAnswer, cert: cert}
 }
 
-// signupBody is the body of a verified signup.
-var signupBody = []byte(`{"imp_uid":"` + sandbox.AdultID + `","nick":"kim","email":"kim@example.com"}`)
+// benchSignupBody is the body of a verified signup.
+var benchSignupBody = []byte(`{"imp_uid":"` + sandbox.AdultID + `","nick":"kim","email":"kim@example.com"}`)
 
-// replayBody is a request body a benchmark can rewind without allocating.
-type replayBody struct{ bytes.Reader }
+// benchBody is a request body a benchmark can rewind without allocating.
+type benchBody struct{ bytes.Reader }
 
-func (*replayBody) Close() error { return nil }
+func (*benchBody) Close() error { return nil }
 
 // BenchmarkVerification measures whole verifications of the adult identity:
 // body extraction, the i'mport lookup with a cached token (the certification
@@ -268,21 +268,21 @@ func BenchmarkVerification(b *testing.B) {
 		rt   func(*testing.B) http.RoundTripper
 	}
 	transports := []transport{
-		{"sandbox", func(*testing.B) http.RoundTripper { return sandboxTransport{sandbox.New(sandbox.Config{})} }},
-		{"replay", func(b *testing.B) http.RoundTripper { return recordedAnswers(b) }},
+		{"sandbox", func(*testing.B) http.RoundTripper { return benchSandboxTransport{sandbox.New(sandbox.Config{})} }},
+		{"replay", func(b *testing.B) http.RoundTripper { return benchRecordedAnswers(b) }},
 	}
 	for _, tr := range transports {
 		for _, mode := range []string{"off", "on"} {
 			b.Run(tr.name+"/single_use_"+mode, func(b *testing.B) {
 				v := newBenchVerify(b, mode, tr.rt(b))
-				w := &nopWriter{h: http.Header{}}
+				w := &benchWriter{h: http.Header{}}
 				h := http.Header{
 					"Content-Type":   {"application/json"},
-					"Content-Length": {strconv.Itoa(len(signupBody))},
+					"Content-Length": {strconv.Itoa(len(benchSignupBody))},
 					"User-Agent":     {"Mozilla/5.0"},
 				}
 				r := benchRequest(http.MethodPost, "/signup", h)
-				body := &replayBody{}
+				body := &benchBody{}
 				var seen string
 				next := caddyhttp.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 					seen = r.Header.Get("X-Verified-Ci-Hash")
@@ -290,9 +290,9 @@ func BenchmarkVerification(b *testing.B) {
 				})
 				ctx := context.Background()
 				serve := func() {
-					body.Reset(signupBody)
+					body.Reset(benchSignupBody)
 					r.Body = body
-					r.ContentLength = int64(len(signupBody))
+					r.ContentLength = int64(len(benchSignupBody))
 					seen = ""
 					if err := v.ServeHTTP(w, r, next); err != nil || seen == "" {
 						b.Fatalf("not verified: err=%v", err)
@@ -320,16 +320,16 @@ func BenchmarkVerification(b *testing.B) {
 // its forged header stripped.
 func TestBenchVerifyServes(t *testing.T) {
 	srv := sandbox.New(sandbox.Config{})
-	v := newBenchVerify(t, "on", sandboxTransport{srv})
+	v := newBenchVerify(t, "on", benchSandboxTransport{srv})
 	r := benchRequest(http.MethodPost, "/signup", http.Header{"Content-Type": {"application/json"}})
-	r.Body = io.NopCloser(bytes.NewReader(signupBody))
-	r.ContentLength = int64(len(signupBody))
+	r.Body = io.NopCloser(bytes.NewReader(benchSignupBody))
+	r.ContentLength = int64(len(benchSignupBody))
 	var got http.Header
 	next := caddyhttp.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 		got = r.Header.Clone()
 		return nil
 	})
-	if err := v.ServeHTTP(&nopWriter{h: http.Header{}}, r, next); err != nil {
+	if err := v.ServeHTTP(&benchWriter{h: http.Header{}}, r, next); err != nil {
 		t.Fatal(err)
 	}
 	if got.Get("X-Verified-Ci-Hash") == "" || got.Get("X-Verified-Birth-Year") == "" {
@@ -339,7 +339,7 @@ func TestBenchVerifyServes(t *testing.T) {
 		t.Fatalf("sandbox stats %+v, want one getToken and one certification", s)
 	}
 	ex := benchRequest(http.MethodGet, "/profile", http.Header{"X-Verified-Ci-Hash": {"forged"}})
-	if err := v.ServeHTTP(&nopWriter{h: http.Header{}}, ex, nopNext); err != nil {
+	if err := v.ServeHTTP(&benchWriter{h: http.Header{}}, ex, benchNext); err != nil {
 		t.Fatal(err)
 	}
 	if len(ex.Header) != 0 {

@@ -95,7 +95,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	if v.store == nil {
 		return next.ServeHTTP(w, r)
 	}
-	sw := &statusWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
+	sw := &statusWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
 	err = next.ServeHTTP(sw, r)
 	// The upstream did not take the signup (it answered 5xx, or nothing
 	// was written and the next handler failed, e.g. reverse_proxy could not
@@ -184,7 +184,7 @@ func shortHash(id string) string {
 
 // statusWriter records the final status the next handler wrote.
 type statusWriter struct {
-	*caddyhttp.ResponseWriterWrapper
+	caddyhttp.ResponseWriterWrapper
 	status int
 }
 

@@ -50,17 +50,24 @@ type config struct {
 	port      int
 	verify    bool   // POST /signup with an id, else GET /profile
 	query     string // appended to the path
+	fresh     bool   // a new, never used id on every request
 	want      int    // the status a request must get to count as done
 }
+
+// adultSeq numbers the sandbox's generated adults (imp_2 and 11 digits),
+// which give (d) a fresh verification on every request.
+var adultSeq atomic.Int64
+
+func nextAdultID() string { return fmt.Sprintf("imp_2%011d", adultSeq.Add(1)) }
 
 var configs = []config{
 	{key: "a", name: "plain reverse_proxy", port: 18081, want: 200},
 	{key: "b", name: "iamport_verify, exempt request", port: 18082, want: 200},
 	{key: "c", name: "verification, single_use off", port: 18083, verify: true, want: 200},
-	// The upstream answers 503 to ?upstream_status=503, so the gateway
-	// releases the reservation and the same id can pass again.
-	{key: "d", name: "verification, single_use on (upstream 503, released)", port: 18084, verify: true,
-		query: "?upstream_status=503", want: 503},
+	// Every request carries a generated adult's id never used before, so
+	// each one makes a reservation that stays, as in production.
+	{key: "d", name: "verification, single_use on (fresh id each request)", port: 18084, verify: true,
+		fresh: true, want: 200},
 }
 
 func main() {
@@ -406,6 +413,9 @@ func runOnce(c config, conns int, d time.Duration, sbx string, cpu cpuReader, me
 			l := make([]time.Duration, 0, 1<<16)
 			m := map[int]int64{}
 			for ctx.Err() == nil {
+				if c.fresh {
+					id = nextAdultID()
+				}
 				t := time.Now()
 				s := do(cl, method, url, id)
 				l = append(l, time.Since(t))

@@ -2,7 +2,10 @@ package sandbox
 
 import (
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
 // The imp_uid of every test identity. Each is "imp_" and 12 digits, the
@@ -104,11 +107,30 @@ var fixtures = []fixture{
 	{Identity: Identity{APIErrorID, "api_error", "Answered with HTTP 200 and code 1 (a business error, as the real API reports one) and a null response."}},
 }
 
+// GeneratedAdultPrefix starts the ids of generated adults: any id made of
+// this prefix and 11 more digits (imp_200000000000 to imp_299999999999) is
+// an adult like AdultID, certified a minute ago, with a CI and DI of its
+// own. They give load tests and concurrency tests as many distinct fresh
+// verifications as they need.
+const GeneratedAdultPrefix = "imp_2"
+
 // fixtureFor returns the fixture with the given id.
 func fixtureFor(id string) (fixture, bool) {
+	if generatedAdult(id) {
+		f := fixtures[0] // the adult
+		f.ID = id
+		f.Label = "adult_" + strings.TrimPrefix(id, "imp_")
+		return f, true
+	}
 	i := slices.IndexFunc(fixtures, func(f fixture) bool { return f.ID == id })
 	if i < 0 {
 		return fixture{}, false
 	}
 	return fixtures[i], true
+}
+
+// generatedAdult reports whether id is GeneratedAdultPrefix and 11 digits.
+func generatedAdult(id string) bool {
+	return len(id) == len(GeneratedAdultPrefix)+11 && strings.HasPrefix(id, GeneratedAdultPrefix) &&
+		certification.ValidImpUID(id)
 }
