@@ -32,6 +32,7 @@ func reload(t *testing.T, cfg string) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /load: %d %s", resp.StatusCode, body)
 	}
+	dropKeepAlives()
 }
 
 // sample is one line of the Prometheus text exposition.
@@ -93,28 +94,11 @@ func scrape(t *testing.T) []sample {
 	return out
 }
 
-// value returns the sample of name whose labels include want (0 if none).
-func value(samples []sample, name string, want map[string]string) float64 {
+// find returns the first sample of name whose labels include want; with
+// exact, its labels must be exactly want.
+func find(samples []sample, name string, want map[string]string, exact bool) (sample, bool) {
 	for _, s := range samples {
-		if s.name != name {
-			continue
-		}
-		match := true
-		for k, v := range want {
-			if s.labels[k] != v {
-				match = false
-			}
-		}
-		if match && len(s.labels) == len(want) {
-			return s.value
-		}
-	}
-	return 0
-}
-
-func has(samples []sample, name string, want map[string]string) bool {
-	for _, s := range samples {
-		if s.name != name {
+		if s.name != name || (exact && len(s.labels) != len(want)) {
 			continue
 		}
 		match := true
@@ -124,10 +108,22 @@ func has(samples []sample, name string, want map[string]string) bool {
 			}
 		}
 		if match {
-			return true
+			return s, true
 		}
 	}
-	return false
+	return sample{}, false
+}
+
+// value returns the sample of name whose labels are exactly want (0 if none).
+func value(samples []sample, name string, want map[string]string) float64 {
+	s, _ := find(samples, name, want, true)
+	return s.value
+}
+
+// has reports whether some sample of name has at least the labels want.
+func has(samples []sample, name string, want map[string]string) bool {
+	_, ok := find(samples, name, want, false)
+	return ok
 }
 
 // allowedLabels is every label name the plugin's metrics may carry, with

@@ -144,7 +144,23 @@ func startCaddy(t *testing.T, cfg string) *caddytest.Tester {
 	}
 	tester := caddytest.NewTester(t)
 	tester.InitServer(cfg, "caddyfile")
+	currentTester = tester
+	dropKeepAlives()
 	return tester
+}
+
+// currentTester is the tester of the config loaded last.
+var currentTester *caddytest.Tester
+
+// dropKeepAlives closes the test clients' idle keep-alive connections after
+// a config load: the old servers close theirs, and a POST sent on one of
+// them just then would fail with EOF (net/http retries only idempotent
+// requests).
+func dropKeepAlives() {
+	http.DefaultClient.CloseIdleConnections()
+	if currentTester != nil {
+		currentTester.Client.CloseIdleConnections()
+	}
 }
 
 // received is what the backend saw of one request.
