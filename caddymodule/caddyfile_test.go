@@ -89,6 +89,7 @@ func TestUnmarshalCaddyfileRefusesBadConfig(t *testing.T) {
 		{"bad refusals", minimalBlock + "\trefusals html\n", "invalid refusals"},
 		{"bad prefix", minimalBlock + "\theader_prefix X_Bad_\n", "header_prefix"},
 		{"bad api_base", minimalBlock + "\tapi_base ftp://example.com\n", "api_base"},
+		{"api_base with credentials", minimalBlock + "\tapi_base https://user:hunter2@api.example\n", "user information"},
 		{"too many args", minimalBlock + "\tfield a b\n", "wrong argument count"},
 		{"empty verify", minimalBlock + "\tverify {\n\t}\n", "verify needs at least one matcher"},
 	}
@@ -102,6 +103,9 @@ func TestUnmarshalCaddyfileRefusesBadConfig(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error %q does not mention %q", err, tc.wantErr)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("error %q repeats a credential from the config", err)
 			}
 			if !strings.Contains(err.Error(), "Testfile:") {
 				t.Fatalf("error %q does not name the file and line", err)

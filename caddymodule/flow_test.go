@@ -46,14 +46,25 @@ func mustRequest(t *testing.T, method, target, body string) *http.Request {
 
 func TestPlaceholdersDescribeTheDecision(t *testing.T) {
 	be := newBackend(t)
-	tester := startCaddy(t, config(t, be.addr(), site{host: "localhost",
-		after: `respond "{http.iamport.code}|{http.iamport.imp_uid}|{http.iamport.ci_hash}|{http.iamport.di}|{http.iamport.birth_year}"`}))
+	const echo = `respond "{http.iamport.code}|{http.iamport.imp_uid}|{http.iamport.ci_hash}|{http.iamport.di}|{http.iamport.birth_year}"`
+	tester := startCaddy(t, config(t, be.addr(),
+		site{host: "localhost", after: echo},
+		site{host: "exempt.localhost", options: "verify {\n\t\t\tpath /signup\n\t\t}", after: echo},
+	))
 	resp, body := postJSON(t, tester, "localhost", "/signup", `{"imp_uid":"`+idAdult+`"}`)
 	rec := sandboxRecord(t, keyFor(t), idAdult)
 	want := strings.Join([]string{"verified", idAdult, hmacHex(testCIKey, rec["unique_key"].(string)),
 		rec["unique_in_site"].(string), rec["birthday"].(string)[:4]}, "|")
 	if resp.StatusCode != 200 || string(body) != want {
 		t.Fatalf("got %d %q, want %q", resp.StatusCode, body, want)
+	}
+
+	// A request exempt from verify sets none of them: respond leaves
+	// unknown placeholders as they are.
+	resp, body = do(t, tester, mustRequest(t, http.MethodGet, "http://exempt.localhost:9080/page?imp_uid="+idMinor, ""))
+	unset := "{http.iamport.code}|{http.iamport.imp_uid}|{http.iamport.ci_hash}|{http.iamport.di}|{http.iamport.birth_year}"
+	if resp.StatusCode != 200 || string(body) != unset {
+		t.Fatalf("exempt request: got %d %q, want the placeholders unset", resp.StatusCode, body)
 	}
 }
 

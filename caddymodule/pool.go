@@ -128,12 +128,6 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 	return val.(pooledStore).Store, ref, nil
 }
 
-// releaseContext is the context for releasing a reservation after the
-// upstream failed: the request's own context may already be cancelled.
-func releaseContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), releaseTimeout)
-}
-
 func init() {
 	// go-redis writes connection trouble to stderr through a global
 	// logger; route it through Caddy's logs at debug level instead (the

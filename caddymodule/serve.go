@@ -122,7 +122,8 @@ func (v *Verify) readID(w http.ResponseWriter, r *http.Request) (string, *proble
 // release forgets a reservation after the upstream failed, so the person
 // can retry with the same verification.
 func (v *Verify) release(id, idHash string) {
-	ctx, cancel := releaseContext()
+	// Not the request's context: it may already be cancelled.
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
 	defer cancel()
 	if err := v.store.Release(ctx, id); err != nil {
 		storeErrors.WithLabelValues("release").Inc()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/extract"
+	"github.com/verigate/caddy-iamport/internal/iamport"
 	"github.com/verigate/caddy-iamport/internal/identity"
 	"github.com/verigate/caddy-iamport/internal/policy"
 	"github.com/verigate/caddy-iamport/internal/singleuse"
@@ -22,13 +23,14 @@ func init() {
 	caddy.RegisterModule(Verify{})
 }
 
-// Defaults of the iamport_verify handler.
+// Defaults of the iamport_verify handler. Those that belong to a package
+// of the request path are that package's own defaults.
 const (
-	DefaultAPIBase            = "https://api.iamport.kr"
+	DefaultAPIBase            = iamport.DefaultBaseURL
 	DefaultTimeout            = 10 * time.Second
-	DefaultField              = "imp_uid"
-	DefaultMaxBody            = 1 << 20
-	DefaultMaxVerificationAge = 30 * time.Minute
+	DefaultField              = extract.DefaultField
+	DefaultMaxBody            = extract.DefaultMaxBody
+	DefaultMaxVerificationAge = policy.DefaultMaxVerificationAge
 	DefaultHeaderPrefix       = "X-Verified-"
 )
 
@@ -200,18 +202,10 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	v.HeaderPrefix = prefix
 	v.filter = identity.NewFilter(prefix)
 
-	field := v.Field
-	if field == "" {
-		field = DefaultField
-	}
-	maxBody := v.MaxBody
-	if maxBody == 0 {
-		maxBody = DefaultMaxBody
-	}
-	if maxBody < 0 {
+	if v.MaxBody < 0 {
 		return errors.New("max_body must be positive")
 	}
-	v.extract = extract.Options{Field: field, MaxBody: maxBody}
+	v.extract = extract.Options{Field: v.Field, MaxBody: v.MaxBody}.WithDefaults()
 
 	v.forward = v.forward[:0]
 	for _, f := range v.Forward {
@@ -250,15 +244,11 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// Validate checks settings that Provision does not already normalise.
+// Validate checks the policy Provision built: no negative age limit, and
+// min_age not above max_age. (The Caddyfile parser checks the latter too,
+// to name the file and line.)
 func (v *Verify) Validate() error {
-	if v.MinAge < 0 || v.MaxAge < 0 {
-		return errors.New("min_age and max_age must not be negative")
-	}
-	if v.MaxAge > 0 && v.MinAge > v.MaxAge {
-		return fmt.Errorf("min_age %d is above max_age %d", v.MinAge, v.MaxAge)
-	}
-	return nil
+	return v.policy.Validate()
 }
 
 // Cleanup releases this instance's hold on the shared i'mport client and
@@ -324,13 +314,15 @@ func resolveSecret(repl *caddy.Replacer, name, raw string) (string, error) {
 	return val, nil
 }
 
+// checkBaseURL refuses an api_base the client cannot use. Its errors do
+// not repeat the URL, which might carry credentials.
 func checkBaseURL(base string) error {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("api_base %q: want an absolute http or https URL", base)
+		return errors.New("api_base: want an absolute http or https URL")
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("api_base %q: must not carry a query or fragment", base)
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("api_base: must not carry user information, a query or a fragment")
 	}
 	return nil
 }
