@@ -31,7 +31,12 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int
 // the source left out or sent as null are empty strings, a zero Date or a
 // zero time.
 type Record struct {
-	// ImpUID is the verification id the source was asked about.
+	// Source names the verification source that produced the record:
+	// SourceIamport (i'mport V1) or SourcePortOne (PortOne V2). It is what
+	// metrics, logs and signed assertions call the source.
+	Source string
+	// ImpUID is the verification id the source was asked about (for V1 an
+	// imp_uid; for V2 the identityVerificationId the merchant chose).
 	ImpUID string
 	// Certified is true only when the source says the verification succeeded.
 	Certified bool
@@ -55,6 +60,14 @@ type Record struct {
 	// DI is the duplication information scoped to the merchant (unique_in_site), or "".
 	DI string
 }
+
+// The names of the verification sources, as Record.Source carries them.
+const (
+	// SourceIamport is i'mport's V1 REST API (imp_uid, /certifications).
+	SourceIamport = "iamport"
+	// SourcePortOne is PortOne's V2 REST API (/identity-verifications).
+	SourcePortOne = "portone"
+)
 
 // Source looks verifications up. Implementations must be safe for
 // concurrent use and must honour ctx's deadline.

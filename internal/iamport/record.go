@@ -47,6 +47,7 @@ func decodeRecord(raw json.RawMessage, id string) (certification.Record, error) 
 		return certification.Record{}, errOtherID
 	}
 	rec := certification.Record{
+		Source:    certification.SourceIamport,
 		ImpUID:    id,
 		Certified: deref(w.Certified),
 		Name:      deref(w.Name),
