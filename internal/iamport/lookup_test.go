@@ -20,7 +20,7 @@ func TestLookupReturnsNormalisedRecord(t *testing.T) {
 		t.Fatalf("Lookup: %v", err)
 	}
 	want := certification.Record{
-		ImpUID: testID, Certified: true, CertifiedAt: time.Unix(1700000000, 0).UTC(),
+		Source: certification.SourceIamport, ImpUID: testID, Certified: true, CertifiedAt: time.Unix(1700000000, 0).UTC(),
 		Name: testName, Gender: "male", Birthday: certification.Date{Year: 1980, Month: time.April, Day: 28},
 		Phone: testPhone, Carrier: "SKT", CI: testCI, DI: testDI,
 	}
