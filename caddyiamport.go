@@ -1,7 +1,9 @@
 // Package caddyiamport is the plugin's root package: importing it (as
 // xcaddy's `--with github.com/verigate/caddy-iamport` does) registers the
-// iamport_verify and iamport_sandbox Caddy modules, which live in
-// caddymodule.
+// production module, iamport_verify, which lives in caddymodule. It does
+// not register iamport_sandbox, the unauthenticated i'mport imitation: a
+// staging build adds it with a second
+// `--with github.com/verigate/caddy-iamport/sandbox`.
 package caddyiamport
 
 import (

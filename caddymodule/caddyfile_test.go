@@ -122,17 +122,3 @@ func TestUnmarshalCaddyfileErrorNamesTheLine(t *testing.T) {
 		t.Fatalf("error %v, want it to point at Testfile:6", err)
 	}
 }
-
-func TestSandboxCaddyfile(t *testing.T) {
-	var s Sandbox
-	if err := s.UnmarshalCaddyfile(caddyfile.NewTestDispenser("iamport_sandbox {\n\tapi_key k\n\tapi_secret s\n}")); err != nil {
-		t.Fatal(err)
-	}
-	if s.APIKey != "k" || s.APISecret != "s" {
-		t.Fatalf("got %+v", s)
-	}
-	err := s.UnmarshalCaddyfile(caddyfile.NewTestDispenser("iamport_sandbox {\n\tfaults on\n}"))
-	if err == nil || !strings.Contains(err.Error(), "unrecognized subdirective") {
-		t.Fatalf("error %v", err)
-	}
-}

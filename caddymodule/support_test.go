@@ -17,6 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddytest"
 
 	_ "github.com/verigate/caddy-iamport/caddymodule"
+	_ "github.com/verigate/caddy-iamport/sandbox"
 )
 
 // The integration tests drive one in-process Caddy (caddytest) listening on

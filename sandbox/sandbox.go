@@ -1,6 +1,15 @@
-package caddymodule
+// Package sandbox registers the iamport_sandbox HTTP handler module and its
+// Caddyfile directive: an imitation of the i'mport REST API for demos,
+// tests and staging. It is kept out of the plugin's root package so that a
+// production build (`xcaddy build --with github.com/verigate/caddy-iamport`)
+// does not carry it; a staging build adds it with a second
+// `--with github.com/verigate/caddy-iamport/sandbox`. The imitation itself
+// lives in internal/sandbox.
+package sandbox
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 
 	"github.com/caddyserver/caddy/v2"
@@ -8,7 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/verigate/caddy-iamport/internal/sandbox"
+	imitation "github.com/verigate/caddy-iamport/internal/sandbox"
 )
 
 func init() {
@@ -36,15 +45,19 @@ type Sandbox struct {
 	// The API secret getToken accepts. Default: sandbox_secret.
 	APISecret string `json:"api_secret,omitempty"`
 
-	srv *sandbox.Server
-	ref poolRef
+	srv *imitation.Server
+	key string // this sandbox's key in the usage pool; "" before Provision
 }
 
-var sandboxes = caddy.NewUsagePool()
+// servers holds one imitation per pair of credentials, so that a config
+// reload (which provisions the new handler before it cleans up the old one)
+// hands the running imitation, with its tokens, faults and counts, to the
+// new handler. The last handler to let go drops it.
+var servers = caddy.NewUsagePool()
 
-type pooledSandbox struct{ *sandbox.Server }
+type pooledServer struct{ *imitation.Server }
 
-func (pooledSandbox) Destruct() error { return nil }
+func (pooledServer) Destruct() error { return nil }
 
 // CaddyModule returns the Caddy module information.
 func (Sandbox) CaddyModule() caddy.ModuleInfo {
@@ -55,28 +68,33 @@ func (Sandbox) CaddyModule() caddy.ModuleInfo {
 }
 
 // Provision sets up the sandbox, reusing the running one with the same
-// credentials if a previous config had it.
+// credentials if a previous config had it. {env.*} and {file.*}
+// placeholders in the credentials are resolved here.
 func (s *Sandbox) Provision(caddy.Context) error {
 	repl := caddy.NewReplacer()
 	key := repl.ReplaceKnown(s.APIKey, "")
 	secret := repl.ReplaceKnown(s.APISecret, "")
-	s.ref = poolRef{pool: sandboxes, key: poolKey("sandbox", key, secret)}
-	val, _, err := sandboxes.LoadOrNew(s.ref.key, func() (caddy.Destructor, error) {
-		return pooledSandbox{sandbox.New(sandbox.Config{APIKey: key, APISecret: secret})}, nil
+	// The pool key is a hash, so credentials are never kept as map keys.
+	sum := sha256.Sum256([]byte(key + "\x00" + secret))
+	poolKey := hex.EncodeToString(sum[:])
+	val, _, err := servers.LoadOrNew(poolKey, func() (caddy.Destructor, error) {
+		return pooledServer{imitation.New(imitation.Config{APIKey: key, APISecret: secret})}, nil
 	})
 	if err != nil {
 		return err
 	}
-	s.srv = val.(pooledSandbox).Server
+	s.srv = val.(pooledServer).Server
+	s.key = poolKey
 	return nil
 }
 
 // Cleanup lets go of the shared sandbox state.
 func (s *Sandbox) Cleanup() error {
-	if s.ref.pool == nil {
+	if s.key == "" {
 		return nil
 	}
-	return s.ref.release()
+	_, err := servers.Delete(s.key)
+	return err
 }
 
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
@@ -100,17 +118,17 @@ func (s *Sandbox) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var dst *string
 		switch d.Val() {
 		case "api_key":
-			if err := oneArg(d, &s.APIKey); err != nil {
-				return err
-			}
+			dst = &s.APIKey
 		case "api_secret":
-			if err := oneArg(d, &s.APISecret); err != nil {
-				return err
-			}
+			dst = &s.APISecret
 		default:
 			return d.Errf("unrecognized subdirective: %s", d.Val())
+		}
+		if !d.AllArgs(dst) {
+			return d.ArgErr()
 		}
 	}
 	return nil
