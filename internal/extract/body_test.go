@@ -48,14 +48,33 @@ func TestIDRestoresBodyByteForByte(t *testing.T) {
 	}
 }
 
-func TestIDLeavesUninspectedBodyUntouched(t *testing.T) {
-	r, tb := newRequest("imp_uid=imp_1", "application/octet-stream", []byte("imp_uid=imp_2"), -1)
+func TestIDRefusesUninspectableBodyWithoutReadingADeclaredOne(t *testing.T) {
+	r, tb := newRequest("imp_uid=imp_1", "application/octet-stream", []byte("imp_uid=imp_2"), int64(len("imp_uid=imp_2")))
 	before := r.Body
-	if id, perr := ID(r, Options{}); perr != nil || id != "imp_1" {
-		t.Fatalf("ID() = %q, %v", id, perr)
+	if _, perr := ID(r, Options{}); codeOf(perr) != problem.BodyInvalid {
+		t.Fatalf("ID() error = %v, want body_invalid", perr)
 	}
-	if r.Body != before || tb.r.Len() != len("imp_uid=imp_2") || r.ContentLength != -1 || r.TransferEncoding == nil {
-		t.Error("an uninspected body was read or reframed")
+	if r.Body != before || tb.r.Len() != len("imp_uid=imp_2") {
+		t.Error("a body refused for its declared type was read")
+	}
+}
+
+func TestIDReadsAnUninspectableBodyOfUnknownLengthToSeeItIsEmpty(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       problem.Code
+	}{
+		{"empty passes on the query", "", ""},
+		{"one byte is refused", "x", problem.BodyInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := newRequest("imp_uid=imp_1", "text/plain", []byte(tt.body), -1)
+			if _, perr := ID(r, Options{}); codeOf(perr) != tt.want {
+				t.Fatalf("ID() error = %v, want %q", perr, tt.want)
+			}
+			requireRestored(t, r, []byte(tt.body))
+		})
 	}
 }
 

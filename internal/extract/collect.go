@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"unicode"
 	"unicode/utf8"
 
@@ -37,24 +38,61 @@ func (c *collector) add(v []byte, where string) *problem.Error {
 	return nil
 }
 
-// matches reports whether key counts as the field: equal after fold is
-// applied to every rune of both.
+// matches reports whether key counts as the field, by the rules of the
+// package documentation: the key is cut at its first NUL, and then either
+// the whole key or any piece of it between '[', ']' and '.' must equal the
+// field once both are folded (see sameName).
 func (c *collector) matches(key []byte) bool {
+	if i := bytes.IndexByte(key, 0); i >= 0 {
+		key = key[:i]
+	}
+	if c.sameName(key) {
+		return true
+	}
+	start := 0
+	for i := 0; i <= len(key); i++ {
+		if i < len(key) && key[i] != '[' && key[i] != ']' && key[i] != '.' {
+			continue
+		}
+		// A piece that is the whole key was compared above.
+		if i > start && (start > 0 || i < len(key)) && c.sameName(key[start:i]) {
+			return true
+		}
+		start = i + 1
+	}
+	return false
+}
+
+// sameName reports whether name equals the field after white space at
+// both ends and one leading '!' (Spring's default-value prefix) are
+// dropped and fold is applied to every rune of both.
+func (c *collector) sameName(name []byte) bool {
+	name = bytes.TrimFunc(name, isSpace)
+	if len(name) > 0 && name[0] == '!' {
+		name = bytes.TrimFunc(name[1:], isSpace)
+	}
 	f := c.field
-	for len(key) > 0 && len(f) > 0 {
-		kr, kn := utf8.DecodeRune(key)
+	for len(name) > 0 && len(f) > 0 {
+		kr, kn := utf8.DecodeRune(name)
 		fr, fn := utf8.DecodeRuneInString(f)
 		if fold(kr) != fold(fr) {
 			return false
 		}
-		key, f = key[kn:], f[fn:]
+		name, f = name[kn:], f[fn:]
 	}
-	return len(key) == 0 && len(f) == 0
+	return len(name) == 0 && len(f) == 0
 }
 
-// fold maps a rune of a key to the form compared by matches: ASCII letters
-// upper-cased, '-', '.', ' ' and '[' read as '_', and any other rune
-// folded the way encoding/json folds field names.
+// isSpace reports whether r is white space to Go or to Python's
+// str.strip (which Django applies to multipart field names), which adds
+// the separators U+001C to U+001F.
+func isSpace(r rune) bool {
+	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
+}
+
+// fold maps a rune of a key to the form compared by sameName: ASCII
+// letters upper-cased, '-', '.', ' ' and '[' read as '_', and any other
+// rune folded the way encoding/json folds field names.
 func fold(r rune) rune {
 	switch {
 	case r >= 'a' && r <= 'z':

@@ -2,18 +2,10 @@ package extract
 
 import (
 	"bytes"
-	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"strings"
 
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
-
-// maxPartValue is the most bytes read from one multipart part named like
-// the field; a longer value cannot be an id.
-const maxPartValue = 4 << 10
 
 // scanQuery records every value of the field in a raw URL query. Pairs are
 // split on '&' and ';'. Keys are decoded leniently (a malformed escape is
@@ -83,48 +75,6 @@ func scanForm(b []byte, c *collector) *problem.Error {
 		}
 	}
 	return nil
-}
-
-// scanMultipart records every value of the field in a multipart/form-data
-// body. Parts named like the field are read (at most maxPartValue bytes)
-// whether or not they carry a filename, since some backends read such parts
-// as fields; every other part is skipped unread.
-func scanMultipart(b []byte, boundary string, c *collector) *problem.Error {
-	mr := multipart.NewReader(bytes.NewReader(b), boundary)
-	var buf []byte
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return problem.Wrap(problem.BodyInvalid, "the multipart body is malformed", err)
-		}
-		cd := p.Header.Values("Content-Disposition")
-		if len(cd) != 1 {
-			return problem.New(problem.BodyInvalid, "a multipart part lacks a single Content-Disposition header")
-		}
-		disp, params, err := mime.ParseMediaType(cd[0])
-		if err != nil {
-			return problem.Wrap(problem.BodyInvalid, "a multipart part has a malformed Content-Disposition header", err)
-		}
-		if disp != "form-data" || !c.matches([]byte(params["name"])) {
-			continue
-		}
-		if buf == nil {
-			buf = make([]byte, maxPartValue+1)
-		}
-		n, err := io.ReadFull(p, buf)
-		switch {
-		case err == nil:
-			return problem.New(problem.ImpUIDInvalid, "the "+c.field+" in the multipart body is too long")
-		case err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF):
-			return problem.Wrap(problem.BodyInvalid, "the multipart body is malformed", err)
-		}
-		if err := c.add(buf[:n], "in the multipart body"); err != nil {
-			return err
-		}
-	}
 }
 
 // unescape appends the form-decoded s to dst: '+' becomes a space and %XX

@@ -14,9 +14,10 @@ const maxDepth = 64
 
 var errJSON = problem.New(problem.BodyInvalid, "the JSON body is not a single valid JSON object")
 
-// scanJSON records the value of every top-level key of the JSON object b
-// that counts as the field. b must be exactly one object in valid UTF-8
-// with no byte order mark and at most maxDepth levels of nesting.
+// scanJSON records the value of every key of the JSON object b, at any
+// depth, that counts as the field. b must be exactly one object in valid
+// UTF-8 with no byte order mark and at most maxDepth levels of nesting. A
+// key that counts as the field must hold a string.
 func scanJSON(b []byte, c *collector) *problem.Error {
 	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		return problem.New(problem.BodyInvalid, "the JSON body starts with a byte order mark")
@@ -25,74 +26,151 @@ func scanJSON(b []byte, c *collector) *problem.Error {
 		return problem.New(problem.BodyInvalid, "the JSON body is not valid UTF-8")
 	}
 	s := scanner{b: b}
+	s.ws()
+	if s.i >= len(b) || b[s.i] != '{' {
+		return errJSON
+	}
 	// A field value that is not a string is imp_uid_invalid, but only once
 	// the whole body is known to be valid JSON: a truncated body is
 	// body_invalid whatever came before the cut.
 	var notString *problem.Error
-	s.ws()
-	if !s.eat('{') {
-		return errJSON
-	}
-	s.ws()
-	if !s.eat('}') {
-		for {
-			s.ws()
-			start, end, escaped, ok := s.str()
-			if !ok {
-				return errJSON
-			}
-			s.ws()
-			if !s.eat(':') {
-				return errJSON
-			}
-			s.ws()
-			key := b[start:end]
-			if escaped {
-				key = decodeString(c.key[:0], key)
-			}
-			if c.matches(key) && s.i < len(b) && b[s.i] == '"' {
-				if perr := s.fieldValue(c); perr != nil {
-					return perr
-				}
-			} else if c.matches(key) {
-				if !s.skip(1) {
-					return errJSON
-				}
-				if notString == nil {
-					notString = problem.New(problem.ImpUIDInvalid, "the "+c.field+" in the JSON body is not a string")
-				}
-			} else if !s.skip(1) {
-				return errJSON
-			}
-			s.ws()
-			if s.eat(',') {
-				continue
-			}
-			if s.eat('}') {
-				break
-			}
+	// Open containers are kept as bits of a word (1 for an object), which
+	// maxDepth keeps within 64 bits; the walk needs no recursion.
+	var objects uint64
+	open := 0
+	for {
+		// A value is expected here.
+		s.ws()
+		if s.i >= len(b) {
 			return errJSON
 		}
+		switch ch := b[s.i]; ch {
+		case '{', '[':
+			if open >= maxDepth {
+				return errJSON
+			}
+			s.i++
+			closer := byte(']')
+			if ch == '{' {
+				objects |= 1 << open
+				closer = '}'
+			} else {
+				objects &^= 1 << open
+			}
+			open++
+			s.ws()
+			if s.eat(closer) {
+				open--
+				break
+			}
+			if ch == '[' {
+				continue
+			}
+			consumed, perr := s.member(c, open, &notString)
+			if perr != nil {
+				return perr
+			}
+			if !consumed {
+				continue
+			}
+		case '"':
+			if _, _, _, ok := s.str(); !ok {
+				return errJSON
+			}
+		case 't':
+			if !s.lit("true") {
+				return errJSON
+			}
+		case 'f':
+			if !s.lit("false") {
+				return errJSON
+			}
+		case 'n':
+			if !s.lit("null") {
+				return errJSON
+			}
+		default:
+			if !s.num() {
+				return errJSON
+			}
+		}
+		// A value has ended: close containers until one continues.
+	closing:
+		for {
+			s.ws()
+			if open == 0 {
+				if s.i != len(b) {
+					return errJSON
+				}
+				return notString
+			}
+			isObject := objects&(1<<(open-1)) != 0
+			if s.eat(',') {
+				if !isObject {
+					break closing
+				}
+				consumed, perr := s.member(c, open, &notString)
+				if perr != nil {
+					return perr
+				}
+				if !consumed {
+					break closing
+				}
+				continue
+			}
+			closer := byte(']')
+			if isObject {
+				closer = '}'
+			}
+			if !s.eat(closer) {
+				return errJSON
+			}
+			open--
+		}
 	}
-	s.ws()
-	if s.i != len(b) {
-		return errJSON
-	}
-	return notString
 }
 
-// fieldValue reads the string value of a key that counts as the field and
-// records it.
-func (s *scanner) fieldValue(c *collector) *problem.Error {
+// member reads an object member's key and colon. When the key counts as
+// the field it also reads the value, records it if it is a string (and
+// notes in notString that it is not, otherwise) and reports consumed;
+// otherwise the value is left for the caller. open is the number of
+// containers open around the member.
+func (s *scanner) member(c *collector, open int, notString **problem.Error) (consumed bool, perr *problem.Error) {
+	s.ws()
 	start, end, escaped, ok := s.str()
 	if !ok {
-		return errJSON
+		return false, errJSON
 	}
-	v := s.b[start:end]
+	s.ws()
+	if !s.eat(':') {
+		return false, errJSON
+	}
+	s.ws()
+	key := s.b[start:end]
 	if escaped {
-		v = decodeString(c.val[:0], v)
+		key = decodeString(c.key[:0], key)
 	}
-	return c.add(v, "in the JSON body")
+	if !c.matches(key) {
+		return false, nil
+	}
+	if s.i < len(s.b) && s.b[s.i] == '"' {
+		start, end, escaped, ok := s.str()
+		if !ok {
+			return false, errJSON
+		}
+		v := s.b[start:end]
+		if escaped {
+			v = decodeString(c.val[:0], v)
+		}
+		return true, c.add(v, "in the JSON body")
+	}
+	if !s.skip(open) {
+		return false, errJSON
+	}
+	if *notString == nil {
+		*notString = problem.New(problem.ImpUIDInvalid, "the "+c.field+" in the JSON body is not a string")
+	}
+	return true, nil
 }
 
 // scanner walks a JSON text in place. Its methods advance i past what they
@@ -233,8 +311,8 @@ func (s *scanner) digits() bool {
 	return s.i > start
 }
 
-// member accepts an object key and the colon after it.
-func (s *scanner) member() bool {
+// keyColon accepts an object key and the colon after it.
+func (s *scanner) keyColon() bool {
 	s.ws()
 	if _, _, _, ok := s.str(); !ok {
 		return false
@@ -274,7 +352,7 @@ func (s *scanner) skip(depth int) bool {
 				open--
 				break
 			}
-			if c == '{' && !s.member() {
+			if c == '{' && !s.keyColon() {
 				return false
 			}
 			continue
@@ -307,7 +385,7 @@ func (s *scanner) skip(depth int) bool {
 			s.ws()
 			isObject := objects&(1<<(open-1)) != 0
 			if s.eat(',') {
-				if isObject && !s.member() {
+				if isObject && !s.keyColon() {
 					return false
 				}
 				break
