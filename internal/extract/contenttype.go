@@ -223,7 +223,7 @@ func isQuotedText(s string) bool {
 
 // validBoundary reports whether b is a multipart boundary that every
 // backend delimits the same way: 1 to 70 characters from RFC 2046's bchars
-// without space, ',' (Rack stops the boundary at a comma), '\” and '='
+// without space, ',' (Rack stops the boundary at a comma), the single quote and '='
 // (Rack 2 takes the last "boundary=" in the header), quoted or not.
 func validBoundary(b string) bool {
 	if len(b) == 0 || len(b) > maxBoundary {

@@ -132,7 +132,7 @@ func partHeaders(rest *[]byte) ([]byte, *problem.Error) {
 //	"form-data" *( OWS ";" OWS key "=" value ) OWS
 //
 // where key is name (required, non-empty), filename or filename* (RFC
-// 8187), each at most once, and value a token without '\” or a
+// 8187), each at most once, and value a token without the single quote or a
 // quoted-string without backslash, ';' or control characters (Rack 2
 // finds the name with a greedy regular expression that would see a
 // "; name=" inside a quoted filename). PHP ignores the
