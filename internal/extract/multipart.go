@@ -40,6 +40,10 @@ func scanMultipart(b []byte, boundary string, c *collector) *problem.Error {
 	}
 	rest := b[len(dash)+2:]
 	parts := 0
+	// The values are recorded once the whole body is known to be framed
+	// as expected: a body some backend splits differently is body_invalid
+	// whatever its parts hold.
+	var values [][]byte
 	for {
 		cd, perr := partHeaders(&rest)
 		if perr != nil {
@@ -57,12 +61,7 @@ func scanMultipart(b []byte, boundary string, c *collector) *problem.Error {
 		rest = rest[end+2+len(dash):]
 		parts++
 		if c.matches(name) {
-			if len(content) > maxPartValue {
-				return problem.New(problem.ImpUIDInvalid, "the "+c.field+" in the multipart body is too long")
-			}
-			if perr := c.add(content, "in the multipart body"); perr != nil {
-				return perr
-			}
+			values = append(values, content)
 		}
 		if bytes.HasPrefix(rest, crlf) {
 			rest = rest[2:]
@@ -78,6 +77,14 @@ func scanMultipart(b []byte, boundary string, c *collector) *problem.Error {
 	}
 	if countOverlapping(b, dash) != parts+1 {
 		return problem.New(problem.BodyInvalid, "the multipart boundary appears inside a part")
+	}
+	for _, v := range values {
+		if len(v) > maxPartValue {
+			return problem.New(problem.ImpUIDInvalid, "the "+c.field+" in the multipart body is too long")
+		}
+		if perr := c.add(v, "in the multipart body"); perr != nil {
+			return perr
+		}
 	}
 	return nil
 }
