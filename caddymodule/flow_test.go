@@ -25,7 +25,7 @@ func TestDirectiveOrderGatesRespondAndReverseProxy(t *testing.T) {
 	resp, body := do(t, tester, mustRequest(t, http.MethodGet, gatewayURL+"/hello", ""))
 	assertProblem(t, resp, body, 400, "imp_uid_missing")
 	resp, body = do(t, tester, mustRequest(t, http.MethodPost, gatewayURL+"/api", "x"))
-	assertProblem(t, resp, body, 400, "imp_uid_missing")
+	assertProblem(t, resp, body, 400, "body_invalid") // a body without a Content-Type
 	if be.hits() != 0 {
 		t.Fatal("reverse_proxy ran before iamport_verify")
 	}

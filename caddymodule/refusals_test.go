@@ -56,7 +56,7 @@ func TestEveryRefusalAnswersProblemJSONAndNeverReachesTheUpstream(t *testing.T) 
 		{name: "error answer", body: body(idErrorAnswer), status: 502, code: "verification_failed"},
 		{name: "first use passes", body: body(idAdult), status: 200},
 		{name: "reused", body: body(idAdult), status: 409, code: "imp_uid_reused"},
-		{name: "reused via query", path: "/signup?imp_uid=" + idAdult, contentType: "text/plain", body: "hello", status: 409, code: "imp_uid_reused"},
+		{name: "reused via query", path: "/signup?imp_uid=" + idAdult, contentType: "application/x-www-form-urlencoded", body: "nick=kim", status: 409, code: "imp_uid_reused"},
 		{name: "i'mport 503 twice (call and retry)", prepare: func(t *testing.T) { setFault(t, "status_503", "certification", 2) },
 			body: body(idHangul), status: 503, code: "verification_unavailable"},
 		{name: "healthy again after 503", body: body(idHangul), status: 200},
