@@ -6,6 +6,7 @@
 package redistest
 
 import (
+	"context"
 	"bufio"
 	"bytes"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,10 +37,15 @@ type Server struct {
 	// Addr is the host:port the server listens on, such as 127.0.0.1:6379.
 	Addr string
 
-	tb   testing.TB
-	bin  string
-	dir  string
-	port int
+	tb       testing.TB
+	bin      string
+	dir      string
+	port     int
+	password string
+	conf     string   // config file given first on the command line, if any
+	extra    []string // arguments after the common ones
+	replicas []*Server
+
 
 	mu   sync.Mutex
 	proc *process
@@ -54,6 +61,55 @@ type process struct {
 // Start runs redis-server on a free port in a temporary directory, waits
 // until it answers PING, and registers tb.Cleanup to stop it.
 func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return StartWith(tb, Options{})
+}
+
+// Options tunes StartWith. The zero value is a plain server.
+type Options struct {
+	// Password, when set, is required from clients (requirepass) and, on a
+	// replica, given to its master (masterauth).
+	Password string
+	// ReplicaOf makes the server a replica of that server. StartWith
+	// returns once the replica has synchronised.
+	ReplicaOf *Server
+}
+
+// StartWith is Start with options.
+func StartWith(tb testing.TB, o Options) *Server {
+	tb.Helper()
+	var args []string
+	if o.Password != "" {
+		args = append(args, "--requirepass", o.Password, "--masterauth", o.Password)
+	}
+	if m := o.ReplicaOf; m != nil {
+		args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(m.port))
+	}
+	s := start(tb, func(int) (string, []string, error) { return "", args, nil })
+	s.password = o.Password
+	if m := o.ReplicaOf; m != nil {
+		m.replicas = append(m.replicas, s)
+		waitFor(tb, "replica "+s.Addr+" to synchronise with "+m.Addr, func(ctx context.Context) error {
+			info, err := s.info(ctx, "replication")
+			if err != nil {
+				return err
+			}
+			if info["master_link_status"] != "up" {
+				return fmt.Errorf("master_link_status %q", info["master_link_status"])
+			}
+			return nil
+		})
+	}
+	return s
+}
+
+// spec gives the config file and extra arguments of a server that will
+// listen on port.
+type spec func(port int) (conf string, args []string, err error)
+
+// start finds redis-server, tries free ports until one works, and
+// registers the cleanup.
+func start(tb testing.TB, sp spec) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -72,6 +128,9 @@ func Start(tb testing.TB) *Server {
 		}
 		s.port = port
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if s.conf, s.extra, lastErr = sp(port); lastErr != nil {
+			continue
+		}
 		if lastErr = s.launch(); lastErr == nil {
 			return s
 		}
@@ -111,13 +170,18 @@ func (s *Server) Restart() {
 func (s *Server) launch() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cmd := exec.Command(s.bin,
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(args,
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
 		"--dir", s.dir,
 	)
+	cmd := exec.Command(s.bin, append(args, s.extra...)...)
 	dieWithParent(cmd)
 	out := &lockedBuffer{}
 	cmd.Stdout = out
@@ -184,7 +248,8 @@ func ping(addr string) error {
 	if err != nil {
 		return err
 	}
-	if line != "+PONG\r\n" {
+	// A server that wants a password is up too.
+	if line != "+PONG\r\n" && !strings.HasPrefix(line, "-NOAUTH") {
 		return fmt.Errorf("unexpected PING reply %q", line)
 	}
 	return nil

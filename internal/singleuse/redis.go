@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -29,47 +30,87 @@ type RedisOptions struct {
 }
 
 // Redis is a Store kept in Redis, shared by every gateway that points at
-// the same server and key prefix. A reservation is one
+// the same deployment and key prefix. A reservation is one
 // SET <prefix><Key(id)> 1 PX <ttl> NX command and a release is one DEL, so
-// Redis itself guarantees that only one caller wins.
+// Redis itself guarantees that only one caller wins. The deployment is one
+// server, a master found through Redis Sentinel, or a Redis Cluster (see
+// ParseRedisURL); a cluster spreads the keys over its masters by slot.
 //
 // Commands are never retried: a SET NX whose reply was lost could otherwise
-// be sent again and wrongly report the id as already used. Any failure is
-// returned as an error, which callers answer with 503. Broken connections
-// are detected when taken from the pool and replaced by the client, so the
-// store recovers by itself once Redis is back.
+// be sent again and wrongly report the id as already used. (A cluster's
+// MOVED and ASK redirections are still followed: the node that answers
+// them has not run the command.) Any failure is returned as an error,
+// which callers answer with 503. Broken connections are detected when
+// taken from the pool and replaced by the client, and after a Sentinel
+// failover the client asks the sentinels for the new master, so the store
+// recovers by itself.
+//
+// Redis replicates asynchronously: a reservation the master confirmed but
+// had not yet sent to a replica is lost if that replica is promoted, and
+// the id can then pass once more. With wait_replicas=N in the URL, a
+// reservation is followed by WAIT N on the same connection and only
+// counts once N replicas have it; otherwise it is undone (best effort)
+// and reported as an error.
 type Redis struct {
-	client  *redis.Client
-	prefix  string
-	timeout time.Duration
+	client       redis.UniversalClient
+	prefix       string
+	timeout      time.Duration
+	waitReplicas int
 }
 
-// NewRedis returns a store for the server named by rawURL, which takes the
-// forms redis://[user:password@]host:port/db and, for TLS,
-// rediss://[user:password@]host:port/db. It makes no network call: a server
-// that is down shows up as errors from Reserve. Timeouts given in the URL's
+// NewRedis returns a store for the deployment named by rawURL, in one of
+// the forms ParseRedisURL reads. It makes no network call: a server that
+// is down shows up as errors from Reserve. Timeouts given in the URL's
 // query are replaced by opts.Timeout, and retries are turned off. The
 // returned error never repeats the URL, which may hold a password.
 func NewRedis(rawURL string, opts RedisOptions) (*Redis, error) {
-	ro, err := redis.ParseURL(rawURL)
+	u, err := ParseRedisURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("parsing redis url: %w", withoutURL(err))
+		return nil, fmt.Errorf("parsing redis url: %w", err)
 	}
+	return NewRedisFromURL(u, opts), nil
+}
+
+// NewRedisFromURL is NewRedis for a URL ParseRedisURL has already read.
+func NewRedisFromURL(u *RedisURL, opts RedisOptions) *Redis {
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = DefaultKeyPrefix
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultRedisTimeout
 	}
-	ro.DialTimeout = opts.Timeout
-	ro.ReadTimeout = opts.Timeout
-	ro.WriteTimeout = opts.Timeout
-	ro.PoolTimeout = opts.Timeout
-	ro.ContextTimeoutEnabled = true
-	ro.MaxRetries = -1   // never resend SET NX (see the type's documentation)
-	ro.DialerRetries = 1 // a refused dial fails the command at once
-	ro.ConnMaxIdleTime = 5 * time.Minute
-	return &Redis{client: redis.NewClient(ro), prefix: opts.KeyPrefix, timeout: opts.Timeout}, nil
+	t := opts.Timeout
+	const idle = 5 * time.Minute
+	var client redis.UniversalClient
+	// The three clients are what redis.NewUniversalClient would pick; it is
+	// not used because go-redis has no URL parser for its options.
+	switch u.Form {
+	case RedisSentinel:
+		o := *u.sentinel
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t, t, t, t
+		o.ContextTimeoutEnabled = true
+		o.MaxRetries = -1   // never resend SET NX (see the type's documentation)
+		o.DialerRetries = 1 // a refused dial fails the command at once
+		o.ConnMaxIdleTime = idle
+		client = redis.NewFailoverClient(&o)
+	case RedisCluster:
+		o := *u.cluster
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t, t, t, t
+		o.ContextTimeoutEnabled = true
+		o.MaxRetries = -1
+		o.DialerRetries = 1
+		o.ConnMaxIdleTime = idle
+		client = redis.NewClusterClient(&o)
+	default:
+		o := *u.single
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = t, t, t, t
+		o.ContextTimeoutEnabled = true
+		o.MaxRetries = -1
+		o.DialerRetries = 1
+		o.ConnMaxIdleTime = idle
+		client = redis.NewClient(&o)
+	}
+	return &Redis{client: client, prefix: opts.KeyPrefix, timeout: t, waitReplicas: u.WaitReplicas}
 }
 
 // withoutURL strips the *url.Error wrapper whose message quotes the URL.
@@ -89,10 +130,15 @@ func (r *Redis) Reserve(ctx context.Context, id string, ttl time.Duration) (bool
 	if err := checkArgs(id, ttl); err != nil {
 		return false, fmt.Errorf("reserving in redis: %w", err)
 	}
-	ms := (ttl + time.Millisecond - 1) / time.Millisecond
+	ms := strconv.FormatInt(int64((ttl+time.Millisecond-1)/time.Millisecond), 10)
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	err := r.client.Do(ctx, "SET", r.key(id), "1", "PX", strconv.FormatInt(int64(ms), 10), "NX").Err()
+	key := r.key(id)
+	if r.waitReplicas > 0 {
+		return r.reserveAndWait(ctx, key, ms)
+	}
+	cmd := noRetry{redis.NewCmd(ctx, "SET", key, "1", "PX", ms, "NX")}
+	err := r.client.Process(ctx, cmd)
 	switch {
 	case err == nil:
 		return true, nil
@@ -102,6 +148,66 @@ func (r *Redis) Reserve(ctx context.Context, id string, ttl time.Duration) (bool
 		return false, fmt.Errorf("reserving in redis: %w", err)
 	}
 }
+
+// reserveAndWait sends SET NX and WAIT in one pipeline on one connection
+// to the key's master (WAIT counts the replicas that have every write of
+// its own connection). WAIT gives up after half the store's timeout, so
+// the undoing DEL still has time.
+func (r *Redis) reserveAndWait(ctx context.Context, key, ms string) (bool, error) {
+	var node *redis.Client
+	switch c := r.client.(type) {
+	case *redis.Client:
+		node = c
+	case *redis.ClusterClient:
+		n, err := c.MasterForKey(ctx, key)
+		if err != nil {
+			return false, fmt.Errorf("reserving in redis: finding the key's master: %w", err)
+		}
+		node = n
+	default:
+		return false, fmt.Errorf("reserving in redis: wait_replicas with a %T", r.client)
+	}
+	waitMS := max(int64(r.timeout/2/time.Millisecond), 1)
+	pipe := node.Pipeline()
+	set := pipe.Do(ctx, "SET", key, "1", "PX", ms, "NX")
+	wait := pipe.Do(ctx, "WAIT", r.waitReplicas, waitMS)
+	_, _ = pipe.Exec(ctx) // each command's error is looked at below
+	if err := set.Err(); err != nil {
+		if errors.Is(err, redis.Nil) {
+			return false, nil
+		}
+		if c, ok := r.client.(*redis.ClusterClient); ok && isRedirect(err) {
+			// The slot moved: learn the new layout for the next call.
+			c.ReloadState(ctx)
+		}
+		return false, fmt.Errorf("reserving in redis: %w", err)
+	}
+	acked, err := wait.Int64()
+	if err == nil && acked >= int64(r.waitReplicas) {
+		return true, nil
+	}
+	// The key may exist on the master only. Undo it so that the id is not
+	// refused as used once the master has replicas again; if the DEL fails
+	// too, the id stays refused, which is the safe side.
+	_ = node.Del(ctx, key).Err()
+	if err != nil {
+		return false, fmt.Errorf("reserving in redis: waiting for replicas: %w", err)
+	}
+	return false, fmt.Errorf("reserving in redis: %d of %d replicas acknowledged within %dms", acked, r.waitReplicas, waitMS)
+}
+
+// isRedirect reports a cluster's MOVED or ASK answer.
+func isRedirect(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "MOVED ") || strings.HasPrefix(msg, "ASK ")
+}
+
+// noRetry marks a command that go-redis must not send twice. A client's
+// MaxRetries does not cover a cluster client, which retries a command on
+// another node after a network error unless the command says no.
+type noRetry struct{ *redis.Cmd }
+
+func (noRetry) NoRetry() bool { return true }
 
 // Release forgets id's reservation, if any.
 func (r *Redis) Release(ctx context.Context, id string) error {

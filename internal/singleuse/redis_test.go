@@ -80,7 +80,7 @@ func TestNewRedisDefaults(t *testing.T) {
 	if r.prefix != DefaultKeyPrefix || r.timeout != DefaultRedisTimeout {
 		t.Fatalf("prefix %q, timeout %v; want %q, %v", r.prefix, r.timeout, DefaultKeyPrefix, DefaultRedisTimeout)
 	}
-	o := r.client.Options()
+	o := r.client.(*redis.Client).Options()
 	if o.DialTimeout != DefaultRedisTimeout || o.ReadTimeout != DefaultRedisTimeout || o.WriteTimeout != DefaultRedisTimeout {
 		t.Fatalf("dial/read/write timeouts %v/%v/%v, want %v", o.DialTimeout, o.ReadTimeout, o.WriteTimeout, DefaultRedisTimeout)
 	}
