@@ -6,9 +6,9 @@
 package redistest
 
 import (
-	"context"
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -45,7 +45,6 @@ type Server struct {
 	conf     string   // config file given first on the command line, if any
 	extra    []string // arguments after the common ones
 	replicas []*Server
-
 
 	mu   sync.Mutex
 	proc *process

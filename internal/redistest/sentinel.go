@@ -177,4 +177,3 @@ func (g *Sentinels) WaitFailover(from string) string {
 	})
 	return addr
 }
-
