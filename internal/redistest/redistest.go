@@ -179,6 +179,9 @@ func (s *Server) launch() error {
 		"--save", "",
 		"--appendonly", "no",
 		"--dir", s.dir,
+		// A replica's first synchronisation starts at once instead of
+		// after the default 5s wait for more replicas.
+		"--repl-diskless-sync-delay", "0",
 	)
 	cmd := exec.Command(s.bin, append(args, s.extra...)...)
 	dieWithParent(cmd)
