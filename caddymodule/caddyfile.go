@@ -12,6 +12,7 @@ import (
 
 	"github.com/verigate/caddy-iamport/internal/identity"
 	"github.com/verigate/caddy-iamport/internal/policy"
+	"github.com/verigate/caddy-iamport/internal/singleuse"
 )
 
 func init() {
@@ -168,6 +169,13 @@ func (v *Verify) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			case "redis":
 				if err := oneArg(d, &v.RedisURL); err != nil {
 					return err
+				}
+				// A URL with placeholders is checked at Provision, once
+				// they are resolved.
+				if !strings.Contains(v.RedisURL, "{") {
+					if _, err := singleuse.ParseRedisURL(v.RedisURL); err != nil {
+						return d.Errf("single_use redis: %v", err)
+					}
 				}
 			default:
 				return d.Errf("invalid single_use %q: want on, off or redis <url>", v.SingleUse)

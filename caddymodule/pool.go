@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -110,13 +111,14 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 		if err != nil {
 			return nil, ref, err
 		}
+		parsed, err := singleuse.ParseRedisURL(u)
+		if err != nil {
+			return nil, ref, fmt.Errorf("single_use redis: %w", err)
+		}
 		ref = poolRef{pool: stores, key: poolKey("redis", u)}
 		construct = func() (caddy.Destructor, error) {
-			s, err := singleuse.NewRedis(u, singleuse.RedisOptions{})
-			if err != nil {
-				return nil, err
-			}
-			return pooledStore{s}, nil
+			routeRedisLogs()
+			return pooledStore{singleuse.NewRedisFromURL(parsed, singleuse.RedisOptions{})}, nil
 		}
 	default:
 		return nil, ref, fmt.Errorf("single_use: unknown mode %q (want on, off or redis)", mode)
@@ -128,11 +130,15 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 	return val.(pooledStore).Store, ref, nil
 }
 
-func init() {
-	// go-redis writes connection trouble to stderr through a global
-	// logger; route it through Caddy's logs at debug level instead (the
-	// refusals it causes are logged by the handler already).
-	redis.SetLogger(redisLogger{})
+var redisLogsOnce sync.Once
+
+// routeRedisLogs sends go-redis's connection trouble, which it writes to
+// stderr through a process-wide logger, to Caddy's logs at debug level
+// instead (the refusals it causes are logged by the handler already). It
+// runs when the first Redis store is built, not at import, so a program
+// that links this module without using Redis keeps go-redis's logger.
+func routeRedisLogs() {
+	redisLogsOnce.Do(func() { redis.SetLogger(redisLogger{}) })
 }
 
 type redisLogger struct{}

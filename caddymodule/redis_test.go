@@ -3,6 +3,7 @@ package caddymodule_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/verigate/caddy-iamport/internal/redistest"
 )
@@ -67,5 +68,61 @@ func TestRedisOutageFailsClosedAndRecovers(t *testing.T) {
 	}
 	if resp, body := signup(idHangul); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("replay after Redis came back: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestRedisSentinelThroughCaddy runs a password-protected master with a
+// replica and a sentinel that wants its own password, and a gateway
+// whose redis_url is a Sentinel URL given by an {env.*} placeholder. An
+// id passes once; the master is killed; while the sentinel fails over,
+// requests are refused with 503; afterwards the used id is still refused
+// and a fresh one passes once.
+func TestRedisSentinelThroughCaddy(t *testing.T) {
+	master := redistest.StartWith(t, redistest.Options{Password: "m4ster"})
+	replica := redistest.StartWith(t, redistest.Options{Password: "m4ster", ReplicaOf: master})
+	sentinels := redistest.StartSentinels(t, master, redistest.SentinelOptions{Count: 1, Password: "s3ntinel"})
+	t.Setenv("IAMPORT_TEST_REDIS_URL", sentinels.URL(":m4ster", "sentinel_password=s3ntinel"))
+	be := newBackend(t)
+	tester := startCaddy(t, config(t, be.addr(), site{host: "localhost", options: "single_use redis {env.IAMPORT_TEST_REDIS_URL}"}))
+	signup := func(id string) (*http.Response, []byte) {
+		return postJSON(t, tester, "localhost", "/signup", `{"imp_uid":"`+id+`"}`)
+	}
+
+	if resp, body := signup(idAdult); resp.StatusCode != http.StatusOK {
+		t.Fatalf("first use: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := signup(idAdult); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("replay: %d %s", resp.StatusCode, body)
+	}
+
+	master.WaitReplicasCaughtUp()
+	master.Stop()
+	if resp, body := signup(idHangul); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("with the master down: %d %s, want 503", resp.StatusCode, body)
+	}
+	if got := sentinels.WaitFailover(master.Addr); got != replica.Addr {
+		t.Fatalf("new master %s, want the replica %s", got, replica.Addr)
+	}
+	// The gateway finds the new master by itself; until it does, it fails
+	// closed.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, body := signup(idAdult)
+		if resp.StatusCode == http.StatusConflict {
+			break
+		}
+		assertProblem(t, resp, body, http.StatusServiceUnavailable, "verification_unavailable")
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway still answers 503 10s after the failover")
+		}
+	}
+	if resp, body := signup(idHangul); resp.StatusCode != http.StatusOK {
+		t.Fatalf("fresh id after the failover: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := signup(idHangul); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("replay after the failover: %d %s", resp.StatusCode, body)
+	}
+	if be.hits() != 2 {
+		t.Fatalf("backend hits %d, want 2", be.hits())
 	}
 }

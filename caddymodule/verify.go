@@ -103,9 +103,14 @@ type Verify struct {
 	// Whether an id may pass only once: "on" (default; in this process's
 	// memory), "off", or "redis" (shared by every instance using redis_url).
 	SingleUse string `json:"single_use,omitempty"`
-	// The Redis URL for single_use "redis", e.g. redis://127.0.0.1:6379/0
-	// or rediss://user:password@host:6380/0. Placeholders are resolved at
-	// provision time.
+	// The Redis URL for single_use "redis": one server
+	// (redis://127.0.0.1:6379/0, rediss://user:password@host:6380/0),
+	// Sentinel (master_name=NAME, the host and each addr=host:port are
+	// sentinels; sentinel_password=... when they require one) or Cluster
+	// (addr=host:port parameters without master_name, or cluster=true);
+	// wait_replicas=N waits for N replicas on each reservation. See the
+	// README's "Redis forms". Placeholders are resolved at provision time;
+	// a URL without them is checked when the Caddyfile is parsed.
 	RedisURL string `json:"redis_url,omitempty"`
 	// The HMAC-SHA256 key for the CI hash. Required; placeholders as for
 	// api_key. Changing it changes every hash a backend has stored.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/verigate/caddy-iamport/internal/clocktest"
 )
 
@@ -47,3 +49,11 @@ func raceReserve(t *testing.T, stores []Store, id string, n int) int {
 	}
 	return int(wins.Load())
 }
+
+// quietRedis drops go-redis's process-wide log lines (hundreds of
+// "connection refused" while a failover test's master is down).
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
+func init() { redis.SetLogger(quietRedis{}) }
