@@ -356,3 +356,33 @@ func TestRedisSentinelCredentials(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRedisReserveWaitReplicas measures what wait_replicas=1 costs a
+// reservation on a master with one replica on the same machine:
+//
+//	go test -run '^$' -bench RedisReserveWaitReplicas -benchtime 3000x ./internal/singleuse/
+func BenchmarkRedisReserveWaitReplicas(b *testing.B) {
+	master := redistest.Start(b)
+	redistest.StartWith(b, redistest.Options{ReplicaOf: master})
+	for _, bc := range []struct{ name, query string }{
+		{"plain", ""},
+		{"wait_replicas=1", "?wait_replicas=1"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			s, err := NewRedis(master.URL()+bc.query, RedisOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			if err := master.Client().FlushAll(ctx).Err(); err != nil { // ids from an earlier -count round
+				b.Fatal(err)
+			}
+			for i := 0; b.Loop(); i++ {
+				if ok, err := s.Reserve(ctx, fmt.Sprintf("imp_bench_%s_%d", bc.name, i), time.Minute); !ok || err != nil {
+					b.Fatalf("Reserve = %v, %v", ok, err)
+				}
+			}
+		})
+	}
+}
