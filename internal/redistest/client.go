@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,14 +21,23 @@ const settleTimeout = 20 * time.Second
 // closed when the test ends. Tests use it to look at or change the
 // server directly.
 func (s *Server) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.password, MaxRetries: -1})
+	c := redis.NewClient(s.options())
 	s.tb.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
+// options are a client's options for the server.
+func (s *Server) options() *redis.Options {
+	o := &redis.Options{Addr: s.Addr, Password: s.password, MaxRetries: -1}
+	if s.tls {
+		o.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // a test server's self-signed certificate
+	}
+	return o
+}
+
 // info returns one INFO section as a map.
 func (s *Server) info(ctx context.Context, section string) (map[string]string, error) {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.password, MaxRetries: -1})
+	c := redis.NewClient(s.options())
 	defer c.Close()
 	text, err := c.Info(ctx, section).Result()
 	if err != nil {

@@ -43,7 +43,7 @@ func StartCluster(tb testing.TB, masters int) *Cluster {
 				"--cluster-node-timeout", "1000",
 				"--cluster-port", strconv.Itoa(bus),
 			}, nil
-		})
+		}, false)
 		c.Nodes = append(c.Nodes, n)
 	}
 	ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -42,6 +43,7 @@ type Server struct {
 	dir      string
 	port     int
 	password string
+	tls      bool
 	conf     string   // config file given first on the command line, if any
 	extra    []string // arguments after the common ones
 	replicas []*Server
@@ -72,6 +74,10 @@ type Options struct {
 	// ReplicaOf makes the server a replica of that server. StartWith
 	// returns once the replica has synchronised.
 	ReplicaOf *Server
+	// TLS makes the server accept TLS connections only, with a
+	// self-signed certificate for 127.0.0.1 that no client trusts, and
+	// without client certificates. Not with ReplicaOf.
+	TLS bool
 }
 
 // StartWith is Start with options.
@@ -84,7 +90,19 @@ func StartWith(tb testing.TB, o Options) *Server {
 	if m := o.ReplicaOf; m != nil {
 		args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(m.port))
 	}
-	s := start(tb, func(int) (string, []string, error) { return "", args, nil })
+	if o.TLS {
+		cert, key, err := selfSigned(tb.TempDir())
+		if err != nil {
+			tb.Fatalf("redistest: making a certificate: %v", err)
+		}
+		args = append(args, "--tls-cert-file", cert, "--tls-key-file", key, "--tls-auth-clients", "no")
+	}
+	s := start(tb, func(port int) (string, []string, error) {
+		if o.TLS {
+			return "", append(args, "--port", "0", "--tls-port", strconv.Itoa(port)), nil
+		}
+		return "", args, nil
+	}, o.TLS)
 	s.password = o.Password
 	if m := o.ReplicaOf; m != nil {
 		m.replicas = append(m.replicas, s)
@@ -108,7 +126,7 @@ type spec func(port int) (conf string, args []string, err error)
 
 // start finds redis-server, tries free ports until one works, and
 // registers the cleanup.
-func start(tb testing.TB, sp spec) *Server {
+func start(tb testing.TB, sp spec, useTLS bool) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -117,7 +135,7 @@ func start(tb testing.TB, sp spec) *Server {
 		}
 		tb.Skip(installHint)
 	}
-	s := &Server{tb: tb, bin: bin, dir: tb.TempDir()}
+	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), tls: useTLS}
 	tb.Cleanup(s.Stop)
 	var lastErr error
 	for range startAttempts {
@@ -138,8 +156,14 @@ func start(tb testing.TB, sp spec) *Server {
 	return nil
 }
 
-// URL returns the server's address as a redis:// URL for database 0.
-func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
+// URL returns the server's address as a redis:// URL for database 0, or
+// rediss:// for a TLS server.
+func (s *Server) URL() string {
+	if s.tls {
+		return "rediss://" + s.Addr + "/0"
+	}
+	return "redis://" + s.Addr + "/0"
+}
 
 // Stop kills the server and waits for it to exit. The port stays the
 // server's, so Restart can bring it back at the same address. Stopping a
@@ -196,7 +220,7 @@ func (s *Server) launch() error {
 		_ = cmd.Wait()
 		close(p.done)
 	}()
-	if err := waitReady(s.Addr, p.done); err != nil {
+	if err := waitReady(s.Addr, s.tls, p.done); err != nil {
 		_ = cmd.Process.Kill()
 		<-p.done
 		return fmt.Errorf("%w; server output:\n%s", err, out.String())
@@ -207,11 +231,11 @@ func (s *Server) launch() error {
 
 // waitReady polls addr with PING until it answers +PONG, the process exits
 // or readyTimeout passes.
-func waitReady(addr string, exited <-chan struct{}) error {
+func waitReady(addr string, useTLS bool, exited <-chan struct{}) error {
 	deadline := time.Now().Add(readyTimeout)
 	backoff := time.Millisecond
 	for {
-		err := ping(addr)
+		err := pingWith(addr, useTLS)
 		if err == nil {
 			return nil
 		}
@@ -234,8 +258,17 @@ func waitReady(addr string, exited <-chan struct{}) error {
 }
 
 // ping sends one inline PING command and expects +PONG.
-func ping(addr string) error {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
+func ping(addr string) error { return pingWith(addr, false) }
+
+// pingWith is ping over TLS (not verified) when useTLS is set.
+func pingWith(addr string, useTLS bool) error {
+	var conn net.Conn
+	var err error
+	if useTLS {
+		conn, err = tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // a test server's self-signed certificate
+	} else {
+		conn, err = net.DialTimeout("tcp", addr, time.Second)
+	}
 	if err != nil {
 		return err
 	}

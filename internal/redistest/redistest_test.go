@@ -1,10 +1,13 @@
 package redistest
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func TestStartAnswersPingAndStopSilencesIt(t *testing.T) {
@@ -97,5 +100,31 @@ func TestStartWithoutRedisServer(t *testing.T) {
 				t.Fatalf("skipped %q, fatal %q; want %q from %s", f.skipped, f.fatal, installHint, map[bool]string{true: "Skip", false: "Fatal"}[tt.wantSkipped])
 			}
 		})
+	}
+}
+
+func TestStartWithPasswordRequiresIt(t *testing.T) {
+	s := StartWith(t, Options{Password: "pw"})
+	ctx := context.Background()
+	anon := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	defer anon.Close()
+	if err := anon.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Fatalf("PING without the password: %v, want NOAUTH", err)
+	}
+	if err := s.Client().Ping(ctx).Err(); err != nil {
+		t.Fatalf("PING with the password: %v", err)
+	}
+}
+
+func TestReplicaCatchesUpWithItsMaster(t *testing.T) {
+	m := StartWith(t, Options{Password: "pw"})
+	r := StartWith(t, Options{Password: "pw", ReplicaOf: m})
+	ctx := context.Background()
+	if err := m.Client().Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	m.WaitReplicasCaughtUp()
+	if got, err := r.Client().Get(ctx, "k").Result(); err != nil || got != "v" {
+		t.Fatalf("replica GET k = %q, %v; want v", got, err)
 	}
 }

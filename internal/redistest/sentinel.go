@@ -75,7 +75,7 @@ func StartSentinels(tb testing.TB, master *Server, o SentinelOptions) *Sentinels
 				return "", nil, err
 			}
 			return conf, []string{"--sentinel"}, nil
-		})
+		}, false)
 		s.password = o.Password
 		g.Servers = append(g.Servers, s)
 	}

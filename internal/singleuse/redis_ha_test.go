@@ -386,3 +386,32 @@ func BenchmarkRedisReserveWaitReplicas(b *testing.B) {
 		})
 	}
 }
+
+// TestRedisTLS runs a server that speaks TLS only, with a certificate no
+// client trusts: rediss:// with skip_verify=true reaches it, rediss://
+// alone refuses the certificate, and redis:// cannot talk to it.
+func TestRedisTLS(t *testing.T) {
+	srv := redistest.StartWith(t, redistest.Options{TLS: true})
+	tests := []struct {
+		name, url, wantErr string
+	}{
+		{"tls without verification", "rediss://" + srv.Addr + "/0?skip_verify=true", ""},
+		{"tls with verification", "rediss://" + srv.Addr + "/0", "certificate"},
+		{"plain text to a tls port", "redis://" + srv.Addr + "/0", "reserving in redis"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStoreAt(t, tt.url, RedisOptions{Timeout: 500 * time.Millisecond})
+			ok, err := s.Reserve(context.Background(), "imp_"+tt.name, time.Minute)
+			if tt.wantErr == "" {
+				if !ok || err != nil {
+					t.Fatalf("Reserve = %v, %v; want true", ok, err)
+				}
+				return
+			}
+			if ok || err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Reserve = %v, %v; want an error mentioning %q", ok, err, tt.wantErr)
+			}
+		})
+	}
+}
