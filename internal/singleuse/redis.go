@@ -151,8 +151,8 @@ func (r *Redis) Reserve(ctx context.Context, id string, ttl time.Duration) (bool
 
 // reserveAndWait sends SET NX and WAIT in one pipeline on one connection
 // to the key's master (WAIT counts the replicas that have every write of
-// its own connection). WAIT gives up after half the store's timeout, so
-// the undoing DEL still has time.
+// its own connection). WAIT gives up after half the store's timeout; an
+// undoing DEL may take another half.
 func (r *Redis) reserveAndWait(ctx context.Context, key, ms string) (bool, error) {
 	var node *redis.Client
 	switch c := r.client.(type) {
@@ -188,8 +188,11 @@ func (r *Redis) reserveAndWait(ctx context.Context, key, ms string) (bool, error
 	}
 	// The key may exist on the master only. Undo it so that the id is not
 	// refused as used once the master has replicas again; if the DEL fails
-	// too, the id stays refused, which is the safe side.
-	_ = node.Del(ctx, key).Err()
+	// too, the id stays refused, which is the safe side. The DEL has its
+	// own budget: WAIT may have used most of ctx's.
+	delCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout/2)
+	defer cancel()
+	_ = node.Del(delCtx, key).Err()
 	if err != nil {
 		return false, fmt.Errorf("reserving in redis: waiting for replicas: %w", err)
 	}
