@@ -138,8 +138,8 @@ func TestRedisSentinelFailoverKeepsSingleUse(t *testing.T) {
 			t.Fatalf("%s store confirmed fewer than %d ids within 10s", l.name, warmConfirmations)
 		}
 	}
-	master.Stop() // SIGKILL, as a crash
 	killed := time.Now()
+	master.Stop() // SIGKILL, as a crash
 	newMaster := sentinels.WaitFailover(master.Addr)
 	if newMaster != replicas[0].Addr && newMaster != replicas[1].Addr {
 		t.Fatalf("new master %s, want one of the replicas", newMaster)
