@@ -48,6 +48,17 @@ type Config struct {
 	// default DefaultTokenTimeout (10 s). Each caller still stops waiting
 	// when its own context ends.
 	TokenTimeout time.Duration
+	// Gate, if set, bounds the certification calls in flight (see Gate);
+	// a *lookuplimit.Limiter shared by every handler using this client.
+	// Without one, calls are not bounded.
+	Gate Gate
+	// NotFoundTTL is how long an id answered 404 is answered "not found"
+	// again without a call, default DefaultNotFoundTTL (5 s); negative
+	// turns the negative cache off.
+	NotFoundTTL time.Duration
+	// NotFoundEntries bounds the ids remembered at once, default
+	// DefaultNotFoundEntries (10,000).
+	NotFoundEntries int
 }
 
 // Client looks verifications up in i'mport. It implements
@@ -60,6 +71,8 @@ type Client struct {
 	log          atomic.Pointer[zap.Logger]
 	obs          Observer
 	tokenTimeout time.Duration
+	gate         Gate
+	notFound     *notFoundCache // nil when off
 
 	tokens  *cache.Cache
 	tokenMu sync.Mutex // makes store and compare-and-drop atomic
@@ -85,6 +98,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.TokenTimeout < 0 {
 		return nil, errors.New("iamport config: token timeout is negative")
 	}
+	if cfg.NotFoundEntries < 0 {
+		return nil, errors.New("iamport config: not-found entries is negative")
+	}
 	c := &Client{
 		base:         base,
 		key:          cfg.Key,
@@ -93,15 +109,29 @@ func New(cfg Config) (*Client, error) {
 		now:          cfg.Now,
 		obs:          cfg.Observer,
 		tokenTimeout: cfg.TokenTimeout,
+		gate:         cfg.Gate,
 		// No default expiry and no janitor goroutine: each entry is
 		// stored with its own expiry and checked against Config.Now.
 		tokens: cache.New(cache.NoExpiration, 0),
 	}
 	if c.hc == nil {
-		c.hc = defaultHTTPClient()
+		c.hc = defaultHTTPClient(idleConnsFor(cfg.Gate))
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if c.gate == nil {
+		c.gate = openGate{}
+	}
+	if cfg.NotFoundTTL >= 0 {
+		ttl, entries := cfg.NotFoundTTL, cfg.NotFoundEntries
+		if ttl == 0 {
+			ttl = DefaultNotFoundTTL
+		}
+		if entries == 0 {
+			entries = DefaultNotFoundEntries
+		}
+		c.notFound = newNotFoundCache(ttl, entries, c.now)
 	}
 	c.SetLogger(cfg.Logger)
 	if c.obs == nil {
@@ -136,9 +166,22 @@ func parseBaseURL(raw string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
+// defaultIdleConns is the keep-alive connections kept to i'mport.
+const defaultIdleConns = 32
+
+// idleConnsFor keeps one idle connection per slot of a gate with more
+// slots than defaultIdleConns, so that a busy gateway reuses connections
+// instead of opening (and TLS-handshaking) new ones.
+func idleConnsFor(g Gate) int {
+	if c, ok := g.(interface{ Cap() int }); ok && c.Cap() > defaultIdleConns {
+		return c.Cap()
+	}
+	return defaultIdleConns
+}
+
 // defaultHTTPClient returns a client with its own Transport so that the
 // plugin's settings never leak into or out of http.DefaultTransport.
-func defaultHTTPClient() *http.Client {
+func defaultHTTPClient(idle int) *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
 		Transport: &http.Transport{
@@ -147,8 +190,8 @@ func defaultHTTPClient() *http.Client {
 			ForceAttemptHTTP2:     true,
 			TLSHandshakeTimeout:   5 * time.Second,
 			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConns:          32,
-			MaxIdleConnsPerHost:   32,
+			MaxIdleConns:          idle,
+			MaxIdleConnsPerHost:   idle,
 			ExpectContinueTimeout: time.Second,
 		},
 		// i'mport does not redirect; a redirect is treated as an invalid

@@ -21,6 +21,20 @@
 // network error or a 5xx answer is retried once if the caller's context is
 // still live. The getToken call is never retried.
 //
+// Bounded calls. With Config.Gate (a lookuplimit.Limiter shared by every
+// handler using the client), each certification call holds one slot of the
+// gate for as long as it is in flight; getToken calls hold none. A lookup
+// that gets no slot before its context ends fails with the gate's error,
+// which wraps certification.ErrUnavailable.
+//
+// Negative cache. An id i'mport answered 404 for is answered "not found"
+// again, without any call, for Config.NotFoundTTL (default 5 s) on the
+// client's clock. Nothing else is remembered: an unfinished verification
+// can become certified, and failures are transient. Entries are keyed by a
+// hash of the id and bounded (Config.NotFoundEntries, default 10,000);
+// when the cache is full and nothing has expired, new ids are not
+// remembered, which only costs a call.
+//
 // Errors. Lookup errors wrap certification.ErrNotFound (404),
 // certification.ErrUnavailable (5xx, network errors, the context ending) or
 // certification.ErrFailed (credentials rejected, other 4xx, HTTP 200 with a

@@ -3,6 +3,7 @@ package iamport
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -12,7 +13,10 @@ import (
 var _ certification.Source = (*Client)(nil)
 
 // Lookup fetches the verification impUID from i'mport. An impUID failing
-// certification.ValidImpUID returns ErrInvalidID without any network call. A 401 answer makes
+// certification.ValidImpUID returns ErrInvalidID without any network call,
+// and so does an impUID i'mport answered 404 for within Config.NotFoundTTL
+// (an error wrapping certification.ErrNotFound). Each certification call
+// holds a slot of Config.Gate; waiting for one ends with ctx. A 401 answer makes
 // Lookup fetch a new token and try once more; a network error or 5xx answer
 // is retried once while ctx is live. Other errors wrap
 // certification.ErrNotFound, ErrUnavailable or ErrFailed as described in the
@@ -22,17 +26,29 @@ func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Recor
 	if !certification.ValidImpUID(impUID) {
 		return certification.Record{}, ErrInvalidID
 	}
+	if c.notFound != nil && c.notFound.has(impUID) {
+		c.observeNotFoundHit()
+		return certification.Record{}, failure(op, certification.ErrNotFound, errRemembered)
+	}
 	reauthorised, retried := false, false
 	for {
 		tok, err := c.token(ctx)
 		if err != nil {
 			return certification.Record{}, err
 		}
+		release, err := c.gate.Acquire(ctx)
+		if err != nil {
+			return certification.Record{}, fmt.Errorf("%s: %w", op, err)
+		}
 		rec, outcome, detail := c.getCertification(ctx, tok, impUID)
+		release()
 		switch outcome {
 		case OutcomeOK:
 			return rec, nil
 		case OutcomeNotFound:
+			if c.notFound != nil {
+				c.notFound.remember(impUID)
+			}
 			return certification.Record{}, failure(op, certification.ErrNotFound, detail)
 		case OutcomeUnauthorized:
 			if reauthorised {
@@ -76,4 +92,13 @@ func (c *Client) getCertification(ctx context.Context, tok, id string) (certific
 		return err
 	})
 	return rec, outcome, detail
+}
+
+// observeNotFoundHit tells the Observer, if it wants to know, of a lookup
+// answered from the negative cache.
+func (c *Client) observeNotFoundHit() {
+	if o, ok := c.obs.(NotFoundObserver); ok {
+		o.ObserveNotFoundHit()
+	}
+	c.log.Load().Debug("i'mport call skipped: id answered 404 moments ago")
 }
