@@ -13,7 +13,7 @@ const (
 
 // serveCertification answers GET /certifications/{imp_uid}.
 func (s *Server) serveCertification(w http.ResponseWriter, r *http.Request, id string) {
-	if f, ok := s.takeFault(EndpointCertification); ok {
+	if f, ok := s.takeFault(EndpointCertification); ok && !slowDown(r, f) {
 		s.answerFault(w, r, f)
 		return
 	}

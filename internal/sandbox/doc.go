@@ -12,7 +12,9 @@
 // that their ages stay true on every day of the year.
 //
 // Under /__sandbox/ the Server also offers control endpoints that inject
-// faults, read call counters and reset state (see Fault). They have no
+// faults (including FaultSlow, a slow but correct i'mport), read call
+// counters and the most certification calls ever in flight at once, and
+// reset state (see Fault and Stats). They have no
 // authentication of any kind: the sandbox must never be exposed publicly,
 // only bound to a loopback address or a private test network.
 package sandbox

@@ -66,6 +66,9 @@ type Fault struct {
 	// Times is how many calls the fault still applies to before it clears
 	// itself; 0 means until cleared.
 	Times int `json:"times,omitempty"`
+	// Delay is how long FaultSlow holds each answer back (required by it,
+	// refused on other faults).
+	Delay Delay `json:"delay,omitempty"`
 }
 
 // malformedBody is the truncated answer of FaultMalformedJSON.
@@ -84,9 +87,12 @@ func (f Fault) validate() (Fault, error) {
 	if f.Times < 0 {
 		return f, fmt.Errorf("fault times %d is negative", f.Times)
 	}
+	if err := f.checkDelay(); err != nil {
+		return f, err
+	}
 	switch f.Name {
 	case FaultUnreachable, FaultHang, FaultStatus500, FaultStatus503,
-		FaultCodeNonzero, FaultResponseNull, FaultMalformedJSON:
+		FaultCodeNonzero, FaultResponseNull, FaultMalformedJSON, FaultSlow:
 	case FaultTokenRevoked:
 		if f.Endpoint == EndpointToken {
 			return f, fmt.Errorf("fault %q applies only to certification calls", f.Name)

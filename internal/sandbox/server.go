@@ -33,6 +33,12 @@ type Stats struct {
 	// Certifications counts requests under /certifications/, whatever
 	// their method.
 	Certifications int64 `json:"certifications"`
+	// CertificationsInFlight is the certification requests being answered
+	// now.
+	CertificationsInFlight int64 `json:"certifications_in_flight"`
+	// MaxCertificationsInFlight is the most certification requests that
+	// were ever being answered at once (since New or the last Reset).
+	MaxCertificationsInFlight int64 `json:"max_certifications_in_flight"`
 }
 
 // Server is the sandbox i'mport API, an http.Handler. Create it once with
@@ -42,8 +48,10 @@ type Server struct {
 	key, secret string
 	now         func() time.Time
 
-	getTokenCalls atomic.Int64
-	certCalls     atomic.Int64
+	getTokenCalls   atomic.Int64
+	certCalls       atomic.Int64
+	certInFlight    atomic.Int64
+	certMaxInFlight atomic.Int64
 
 	mu        sync.Mutex
 	token     string // the active access token, "" when none was issued
@@ -73,11 +81,17 @@ func New(cfg Config) *Server {
 
 // Stats returns the calls received since New or the last Reset.
 func (s *Server) Stats() Stats {
-	return Stats{GetToken: s.getTokenCalls.Load(), Certifications: s.certCalls.Load()}
+	return Stats{
+		GetToken:                  s.getTokenCalls.Load(),
+		Certifications:            s.certCalls.Load(),
+		CertificationsInFlight:    s.certInFlight.Load(),
+		MaxCertificationsInFlight: s.certMaxInFlight.Load(),
+	}
 }
 
 // Reset clears the active fault, revokes the access token and zeroes the
-// counters, as POST /__sandbox/reset does.
+// counters (the most in flight becomes the number in flight now), as
+// POST /__sandbox/reset does.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.token, s.expiresAt = "", 0
@@ -85,6 +99,7 @@ func (s *Server) Reset() {
 	s.mu.Unlock()
 	s.getTokenCalls.Store(0)
 	s.certCalls.Store(0)
+	s.certMaxInFlight.Store(s.certInFlight.Load())
 }
 
 // Paths served, relative to the handler root.
@@ -111,6 +126,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case strings.HasPrefix(p, prefixCertificate):
 		s.certCalls.Add(1)
+		defer s.trackInFlight()()
 		id := strings.TrimPrefix(p, prefixCertificate)
 		if id == "" || strings.Contains(id, "/") {
 			writeError(w, http.StatusNotFound, msgNotFoundPath)

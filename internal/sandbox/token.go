@@ -44,7 +44,7 @@ type credentials struct {
 
 // serveGetToken answers POST /users/getToken.
 func (s *Server) serveGetToken(w http.ResponseWriter, r *http.Request) {
-	if f, ok := s.takeFault(EndpointToken); ok {
+	if f, ok := s.takeFault(EndpointToken); ok && !slowDown(r, f) {
 		s.answerFault(w, r, f)
 		return
 	}
