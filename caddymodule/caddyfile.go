@@ -37,6 +37,7 @@ func parseVerify(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 //	    api_secret  <secret>
 //	    api_base    <url>
 //	    timeout     <duration>
+//	    lookup_concurrency <n>
 //	    verify {
 //	        <matchers, as in a named matcher>
 //	    }
@@ -100,6 +101,10 @@ func (v *Verify) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 			v.Timeout = dur
+		case "lookup_concurrency":
+			if err := parseLookupConcurrency(d, v); err != nil {
+				return err
+			}
 		case "max_verification_age":
 			dur, err := durationArg(d)
 			if err != nil {

@@ -49,7 +49,7 @@ func registerMetrics(reg *prometheus.Registry, logger *zap.Logger) {
 	if reg == nil {
 		return
 	}
-	for _, c := range []prometheus.Collector{verifications, apiDuration, tokenFetches, storeErrors} {
+	for _, c := range append([]prometheus.Collector{verifications, apiDuration, tokenFetches, storeErrors}, limitCollectors...) {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError
 			if !errors.As(err, &already) {

@@ -145,9 +145,10 @@ func allowedLabels() map[string]map[string]bool {
 		"code":     codes,
 		"endpoint": set("get_token", "certification"),
 		"outcome": set("ok", "not_found", "unauthorized", "client_error", "server_error",
-			"api_error", "invalid_answer", "network_error", "timeout"),
+			"api_error", "invalid_answer", "network_error", "timeout",
+			"acquired", "abandoned"), // the lookup limiter's (timeout too)
 		"operation": set("reserve", "release"),
-		"le":        set(".005", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"),
+		"le":        set("0.001", ".005", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/verigate/caddy-iamport/internal/iamport"
+	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 	"github.com/verigate/caddy-iamport/internal/singleuse"
 )
 
@@ -45,7 +47,10 @@ func poolKey(parts ...string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-type pooledClient struct{ *iamport.Client }
+type pooledClient struct {
+	*iamport.Client
+	limiter *lookuplimit.Limiter
+}
 
 // Destruct closes the client's idle connections when the last handler
 // using it is cleaned up.
@@ -54,30 +59,39 @@ func (c pooledClient) Destruct() error {
 	return nil
 }
 
-// loadClient returns the shared client for these credentials. The first
-// handler to create it sets the time budget of the shared getToken call
-// (its own timeout); every handler hands the client its config's logger.
-func loadClient(base, key, secret string, timeout time.Duration, logger *zap.Logger) (*iamport.Client, poolRef, error) {
-	ref := poolRef{pool: clients, key: poolKey("client", base, key, secret)}
+// loadClient returns the shared client for these credentials and this
+// lookup concurrency: handlers that share a client share its limit of
+// lookups in flight, and handlers with different limits get different
+// clients. The first handler to create it sets the time budget of the
+// shared getToken call (its own timeout); every handler hands the client
+// its config's logger.
+func loadClient(base, key, secret string, timeout time.Duration, concurrency int, logger *zap.Logger) (*iamport.Client, poolRef, error) {
+	ref := poolRef{pool: clients, key: poolKey("client", base, key, secret, strconv.Itoa(concurrency))}
 	val, _, err := clients.LoadOrNew(ref.key, func() (caddy.Destructor, error) {
+		limiter, err := newLimiter(concurrency)
+		if err != nil {
+			return nil, err
+		}
 		c, err := iamport.New(iamport.Config{
 			BaseURL:      base,
 			Key:          key,
 			Secret:       secret,
 			Observer:     apiObserver{},
 			TokenTimeout: timeout,
+			Gate:         limiter,
 		})
 		if err != nil {
 			return nil, err
 		}
-		return pooledClient{c}, nil
+		return pooledClient{Client: c, limiter: limiter}, nil
 	})
 	if err != nil {
 		return nil, poolRef{}, fmt.Errorf("setting up i'mport client: %w", err)
 	}
-	client := val.(pooledClient).Client
-	client.SetLogger(logger.Named("iamport"))
-	return client, ref, nil
+	pc := val.(pooledClient)
+	pc.SetLogger(logger.Named("iamport"))
+	setLimiterLogger(pc.limiter, logger)
+	return pc.Client, ref, nil
 }
 
 type pooledStore struct{ singleuse.Store }

@@ -18,6 +18,7 @@ import (
 	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/extract"
 	"github.com/verigate/caddy-iamport/internal/identity"
+	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
 
@@ -143,6 +144,11 @@ func (v *Verify) refuse(w http.ResponseWriter, repl *caddy.Replacer, perr *probl
 	if status >= 500 {
 		level = zapcore.WarnLevel
 	}
+	if errors.Is(perr.Err, lookuplimit.ErrNoSlot) {
+		// A flood must not flood the log: the limiter logs these at a
+		// bounded rate, with a count.
+		level = zapcore.DebugLevel
+	}
 	if c := v.logger.Check(level, "identity verification refused"); c != nil {
 		fields := []zap.Field{zap.String("code", code), zap.Int("status", status), zap.Duration("duration", time.Since(start))}
 		if idHash != "" {
@@ -169,6 +175,8 @@ func lookupRefusal(err error) *problem.Error {
 	switch {
 	case errors.Is(err, certification.ErrNotFound):
 		return problem.Wrap(problem.VerificationNotFound, "i'mport has no identity verification with this id", err)
+	case errors.Is(err, lookuplimit.ErrNoSlot):
+		return problem.Wrap(problem.VerificationUnavailable, "too many identity verifications are in progress; try again shortly", err)
 	case errors.Is(err, certification.ErrUnavailable):
 		return problem.Wrap(problem.VerificationUnavailable, "i'mport could not be reached in time; try again shortly", err)
 	default:

@@ -76,6 +76,12 @@ type Verify struct {
 	// and certification lookup, including one retry). It also bounds how
 	// long a client may take to send the body. Default: 10s.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// The most lookups in flight at once to i'mport, shared by every
+	// handler with the same credentials and the same value. A lookup
+	// beyond it waits for a slot within its time budget (timeout), then
+	// is refused with 503 verification_unavailable. getToken calls are
+	// not counted. Default: 64.
+	LookupConcurrency int `json:"lookup_concurrency,omitempty"`
 	// Request matcher sets selecting the requests that must carry a
 	// verification. Requests matching none pass through with only the
 	// forged-header filter applied. Without any, every request the handler
@@ -225,7 +231,11 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 		return err
 	}
 
-	client, ref, err := loadClient(base, key, secret, v.timeout, v.logger)
+	concurrency := v.LookupConcurrency
+	if concurrency == 0 {
+		concurrency = DefaultLookupConcurrency
+	}
+	client, ref, err := loadClient(base, key, secret, v.timeout, concurrency, v.logger)
 	if err != nil {
 		return err
 	}
