@@ -8,6 +8,7 @@ import (
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+	_ "github.com/mholt/caddy-ratelimit"
 	_ "github.com/verigate/caddy-iamport"
 	_ "github.com/verigate/caddy-iamport/sandbox"
 )
