@@ -58,13 +58,29 @@ type Options struct {
 	// LogEvery is the least time between two refusal lines, default
 	// DefaultLogEvery (1 s).
 	LogEvery time.Duration
+	// Reserve is the least time a caller with a deadline keeps for its
+	// call: it stops waiting for a slot that much before its deadline
+	// (or half its remaining time, when less is left). Default
+	// DefaultReserve (1 s); negative means none.
+	Reserve time.Duration
+	// After is the timer of that earlier end, default time.After; tests
+	// inject their own.
+	After func(time.Duration) <-chan time.Time
 }
+
+// DefaultReserve is Options.Reserve when none is given. A call started
+// with less time left than the source takes is cut off by its deadline:
+// it costs the merchant a call whose answer nobody uses, and the source
+// goes on answering it after the gateway let go of the slot.
+const DefaultReserve = time.Second
 
 // Limiter bounds the lookups in flight. It is safe for concurrent use.
 type Limiter struct {
 	slots    chan struct{}
 	waiting  atomic.Int64
 	now      func() time.Time
+	after    func(time.Duration) <-chan time.Time
+	reserve  time.Duration
 	obs      Observer
 	refusals *refusalLog
 }
@@ -81,9 +97,20 @@ func New(n int, o Options) (*Limiter, error) {
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
 	}
+	if o.After == nil {
+		o.After = time.After
+	}
+	switch {
+	case o.Reserve == 0:
+		o.Reserve = DefaultReserve
+	case o.Reserve < 0:
+		o.Reserve = 0
+	}
 	l := &Limiter{
 		slots:    make(chan struct{}, n),
 		now:      o.Now,
+		after:    o.After,
+		reserve:  o.Reserve,
 		obs:      o.Observer,
 		refusals: newRefusalLog(o.Now, o.LogEvery, n),
 	}
@@ -107,9 +134,11 @@ func (l *Limiter) SetLogger(log *zap.Logger) { l.refusals.setLogger(log) }
 
 // Acquire takes a slot, waiting for one while ctx lasts, and returns the
 // function that gives it back, which the caller must call exactly once
-// when its call to the source is over. When ctx ends first (or has
-// already ended), Acquire takes no slot and returns an error wrapping
-// ErrNoSlot, certification.ErrUnavailable and ctx's error. A ctx already
+// when its call to the source is over. A caller whose ctx has a deadline
+// stops waiting early enough to keep a reserve for its call (see
+// Options.Reserve). When the wait ends without a slot, Acquire returns an
+// error wrapping ErrNoSlot, certification.ErrUnavailable and ctx's error
+// (context.DeadlineExceeded when the reserve ended it). A ctx already
 // over when Acquire is called gets an error wrapping
 // certification.ErrUnavailable and ctx's error but not ErrNoSlot.
 func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
@@ -125,6 +154,7 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 	}
 
 	start := l.now()
+	giveUp := l.giveUp(ctx, start)
 	l.waiting.Add(1)
 	l.obs.Waiting(1)
 	defer func() {
@@ -143,7 +173,22 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 		return l.release, nil
 	case <-ctx.Done():
 		return nil, l.refuse(ctx, ctx.Err(), l.now().Sub(start))
+	case <-giveUp:
+		return nil, l.refuse(ctx, context.DeadlineExceeded, l.now().Sub(start))
 	}
+}
+
+// giveUp returns a channel that fires when a caller with ctx should stop
+// waiting to keep its reserve: the reserve, or half the time left when
+// that is less, before ctx's deadline. It is nil (never fires) when ctx
+// has no deadline or there is no reserve.
+func (l *Limiter) giveUp(ctx context.Context, now time.Time) <-chan time.Time {
+	deadline, ok := ctx.Deadline()
+	if !ok || l.reserve <= 0 {
+		return nil
+	}
+	left := deadline.Sub(now)
+	return l.after(left - min(l.reserve, left/2))
 }
 
 func (l *Limiter) release() { <-l.slots }
