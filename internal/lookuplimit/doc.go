@@ -5,8 +5,10 @@
 //
 // A Limiter holds a fixed number of slots (DefaultConcurrency, 64, unless
 // configured). Acquire takes one; a caller finding none free waits, in
-// arrival order, for as long as its own context allows. When the context
-// ends first, Acquire returns an error wrapping ErrNoSlot and
+// arrival order, for as long as its own context allows, less a reserve
+// kept for the call itself (Options.Reserve: 1 s, or half the time left
+// when less), so that a call is not started only to be cut off by its
+// deadline. When the wait ends first, Acquire returns an error wrapping ErrNoSlot and
 // certification.ErrUnavailable (the gateway answers 503
 // verification_unavailable with Retry-After); a caller whose client went
 // away (its context cancelled) leaves the queue at once and never takes a
