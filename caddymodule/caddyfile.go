@@ -61,6 +61,14 @@ func parseVerify(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 // Caddyfile's own {$NAME} substitution would bake the value into the JSON.)
 // Every subdirective may appear once, except verify and forward, which add
 // to what earlier lines gave.
+//
+// Every error names the file and the line: the subdirective's line for a
+// bad or empty value, a malformed placeholder or a conflict (max_age below
+// min_age points at the later of the two), the directive's own line for a
+// missing required subdirective. What a placeholder resolves to ({env.*}
+// set and non-empty, {file.*} readable) is only known when the config is
+// provisioned, on the machine that runs it, so those errors come at load
+// time and name the subdirective and the placeholder.
 func (v *Verify) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
 	if d.NextArg() {
@@ -73,194 +81,222 @@ func (v *Verify) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("%s already specified", name)
 		}
 		seen[name] = true
-		switch name {
-		case "api_key":
-			if err := oneArg(d, &v.APIKey); err != nil {
-				return err
-			}
-		case "api_secret":
-			if err := oneArg(d, &v.APISecret); err != nil {
-				return err
-			}
-		case "ci_hash_key":
-			if err := oneArg(d, &v.CIHashKey); err != nil {
-				return err
-			}
-		case "api_base":
-			if err := oneArg(d, &v.APIBase); err != nil {
-				return err
-			}
-			if !strings.Contains(v.APIBase, "{") {
-				if err := checkBaseURL(v.APIBase); err != nil {
-					return d.Errf("%v", err)
-				}
-			}
-		case "timeout":
-			dur, err := durationArg(d)
-			if err != nil {
-				return err
-			}
-			v.Timeout = dur
-		case "lookup_concurrency":
-			if err := parseLookupConcurrency(d, v); err != nil {
-				return err
-			}
-		case "max_verification_age":
-			dur, err := durationArg(d)
-			if err != nil {
-				return err
-			}
-			v.MaxVerificationAge = dur
-		case "verify":
-			if d.NextArg() {
-				return d.ArgErr()
-			}
-			set, err := caddyhttp.ParseCaddyfileNestedMatcherSet(d)
-			if err != nil {
-				return d.Errf("parsing verify matchers: %v", err)
-			}
-			if len(set) == 0 {
-				return d.Err("verify needs at least one matcher")
-			}
-			v.VerifyRaw = append(v.VerifyRaw, set)
-		case "field":
-			if err := oneArg(d, &v.Field); err != nil {
-				return err
-			}
-		case "max_body":
-			var s string
-			if err := oneArg(d, &s); err != nil {
-				return err
-			}
-			size, err := humanize.ParseBytes(s)
-			if err != nil || size == 0 || size > 1<<40 {
-				return d.Errf("invalid max_body %q: want a size such as 64KiB or 1MiB", s)
-			}
-			v.MaxBody = int64(size)
-		case "min_age", "max_age":
-			n, err := ageArg(d)
-			if err != nil {
-				return err
-			}
-			if name == "min_age" {
-				v.MinAge = n
-			} else {
-				v.MaxAge = n
-			}
-		case "age_basis":
-			if err := oneArg(d, &v.AgeBasis); err != nil {
-				return err
-			}
-			if _, err := policy.ParseBasis(v.AgeBasis); err != nil {
-				return d.Errf("invalid age_basis %q: want full or year", v.AgeBasis)
-			}
-		case "foreigners":
-			if err := oneArg(d, &v.Foreigners); err != nil {
-				return err
-			}
-			if v.Foreigners != "allow" && v.Foreigners != "deny" {
-				return d.Errf("invalid foreigners %q: want allow or deny", v.Foreigners)
-			}
-		case "single_use":
-			if !d.NextArg() {
-				return d.ArgErr()
-			}
-			v.SingleUse = d.Val()
-			switch v.SingleUse {
-			case "on", "off":
-				if d.NextArg() {
-					return d.ArgErr()
-				}
-			case "redis":
-				if err := oneArg(d, &v.RedisURL); err != nil {
-					return err
-				}
-				// A URL with placeholders is checked at Provision, once
-				// they are resolved.
-				if !strings.Contains(v.RedisURL, "{") {
-					if _, err := singleuse.ParseRedisURL(v.RedisURL); err != nil {
-						return d.Errf("single_use redis: %v", err)
-					}
-				}
-			default:
-				return d.Errf("invalid single_use %q: want on, off or redis <url>", v.SingleUse)
-			}
-		case "header_prefix":
-			if err := oneArg(d, &v.HeaderPrefix); err != nil {
-				return err
-			}
-			if err := checkPrefix(v.HeaderPrefix); err != nil {
-				return d.Errf("%v", err)
-			}
-		case "forward":
-			args := d.RemainingArgs()
-			if len(args) == 0 {
-				return d.ArgErr()
-			}
-			for _, a := range args {
-				if _, err := identity.ParseField(a); err != nil {
-					return d.Errf("forward: %v", err)
-				}
-			}
-			v.Forward = append(v.Forward, args...)
-		case "refusals":
-			if err := oneArg(d, &v.Refusals); err != nil {
-				return err
-			}
-			if v.Refusals != refusalsProblem && v.Refusals != refusalsHandleErrors {
-				return d.Errf("invalid refusals %q: want problem or handle_errors", v.Refusals)
-			}
-		default:
-			return d.Errf("unrecognized subdirective: %s", name)
+		if err := v.unmarshalSubdirective(d, name); err != nil {
+			return err
 		}
 	}
+	var missing []string
 	for _, req := range []string{"api_key", "api_secret", "ci_hash_key"} {
 		if !seen[req] {
-			return d.Errf("iamport_verify: %s is required", req)
+			missing = append(missing, req)
 		}
 	}
+	if len(missing) > 0 {
+		// The block has been read to its closing brace; point at the
+		// directive instead. The dispenser holds this directive's segment,
+		// so its first token is the directive's name.
+		d.Reset()
+		d.Next()
+		if len(missing) == 1 {
+			return d.Errf("iamport_verify: %s is required", missing[0])
+		}
+		return d.Errf("iamport_verify: %s are required", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// unmarshalSubdirective reads the subdirective name, the dispenser's
+// current token, with its arguments and block.
+func (v *Verify) unmarshalSubdirective(d *caddyfile.Dispenser, name string) error {
+	switch name {
+	case "api_key":
+		return secretArg(d, &v.APIKey)
+	case "api_secret":
+		return secretArg(d, &v.APISecret)
+	case "ci_hash_key":
+		return secretArg(d, &v.CIHashKey)
+	case "api_base":
+		if err := arg(d, &v.APIBase); err != nil {
+			return err
+		}
+		if strings.Contains(v.APIBase, "{") {
+			return d.WrapErr(checkPlaceholders(v.APIBase))
+		}
+		if err := checkBaseURL(v.APIBase); err != nil {
+			return d.WrapErr(err)
+		}
+	case "timeout":
+		return durationArg(d, &v.Timeout)
+	case "lookup_concurrency":
+		return parseLookupConcurrency(d, v)
+	case "max_verification_age":
+		return durationArg(d, &v.MaxVerificationAge)
+	case "verify":
+		if d.NextArg() {
+			return d.ArgErr()
+		}
+		set, err := caddyhttp.ParseCaddyfileNestedMatcherSet(d)
+		if err != nil {
+			return d.Errf("parsing verify matchers: %w", err)
+		}
+		if len(set) == 0 {
+			return d.Err("verify needs at least one matcher")
+		}
+		v.VerifyRaw = append(v.VerifyRaw, set)
+	case "field":
+		return arg(d, &v.Field)
+	case "max_body":
+		var s string
+		if err := arg(d, &s); err != nil {
+			return err
+		}
+		size, err := humanize.ParseBytes(s)
+		if err != nil || size == 0 || size > 1<<40 {
+			return d.Errf("invalid max_body %q: want a size such as 64KiB or 1MiB", s)
+		}
+		v.MaxBody = int64(size)
+	case "min_age":
+		if err := ageArg(d, &v.MinAge); err != nil {
+			return err
+		}
+		return v.checkAgeRange(d)
+	case "max_age":
+		if err := ageArg(d, &v.MaxAge); err != nil {
+			return err
+		}
+		return v.checkAgeRange(d)
+	case "age_basis":
+		if err := arg(d, &v.AgeBasis); err != nil {
+			return err
+		}
+		if _, err := policy.ParseBasis(v.AgeBasis); err != nil {
+			return d.Errf("age_basis: %w", err)
+		}
+	case "foreigners":
+		if err := arg(d, &v.Foreigners); err != nil {
+			return err
+		}
+		if _, err := policy.ParseForeigners(v.Foreigners); err != nil {
+			return d.Errf("foreigners: %w", err)
+		}
+	case "single_use":
+		if !d.NextArg() {
+			return d.ArgErr()
+		}
+		mode, err := parseSingleUse(d.Val())
+		if err != nil {
+			return d.WrapErr(err)
+		}
+		v.SingleUse = mode
+		if mode == singleUseRedis {
+			if err := arg(d, &v.RedisURL); err != nil {
+				return err
+			}
+			// A URL with placeholders is checked at Provision, once
+			// they are resolved.
+			if !strings.Contains(v.RedisURL, "{") {
+				if _, err := singleuse.ParseRedisURL(v.RedisURL); err != nil {
+					return d.Errf("single_use redis: %v", err)
+				}
+			}
+			return nil
+		}
+		if d.NextArg() {
+			return d.ArgErr()
+		}
+	case "header_prefix":
+		if err := arg(d, &v.HeaderPrefix); err != nil {
+			return err
+		}
+		if err := checkPrefix(v.HeaderPrefix); err != nil {
+			return d.WrapErr(err)
+		}
+	case "forward":
+		args := d.RemainingArgs()
+		if len(args) == 0 {
+			return d.ArgErr()
+		}
+		for _, a := range args {
+			if _, err := identity.ParseField(a); err != nil {
+				return d.Errf("forward: %w", err)
+			}
+		}
+		v.Forward = append(v.Forward, args...)
+	case "refusals":
+		if err := arg(d, &v.Refusals); err != nil {
+			return err
+		}
+		if _, err := parseRefusals(v.Refusals); err != nil {
+			return d.WrapErr(err)
+		}
+	default:
+		return d.Errf("unrecognized subdirective: %s", name)
+	}
+	return nil
+}
+
+// arg reads the subdirective's one argument into dst, refusing a missing,
+// extra or empty one (an empty "" token, or a {$NAME} the Caddyfile
+// substituted with an unset variable).
+func arg(d *caddyfile.Dispenser, dst *string) error {
+	name := d.Val()
+	if !d.AllArgs(dst) {
+		return d.ArgErr()
+	}
+	if *dst == "" {
+		return d.Errf("%s: empty value", name)
+	}
+	return nil
+}
+
+// secretArg reads a secret: one non-empty argument whose placeholders, if
+// any, checkPlaceholders accepts.
+func secretArg(d *caddyfile.Dispenser, dst *string) error {
+	name := d.Val()
+	if err := arg(d, dst); err != nil {
+		return err
+	}
+	if err := checkPlaceholders(*dst); err != nil {
+		return d.Errf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func durationArg(d *caddyfile.Dispenser, dst *caddy.Duration) error {
+	name := d.Val()
+	var s string
+	if err := arg(d, &s); err != nil {
+		return err
+	}
+	dur, err := caddy.ParseDuration(s)
+	if err != nil || dur <= 0 {
+		return d.Errf("invalid %s %q: want a positive duration such as 10s or 30m", name, s)
+	}
+	*dst = caddy.Duration(dur)
+	return nil
+}
+
+func ageArg(d *caddyfile.Dispenser, dst *int) error {
+	name := d.Val()
+	var s string
+	if err := arg(d, &s); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 150 {
+		return d.Errf("invalid %s %q: want whole years between 0 and 150", name, s)
+	}
+	*dst = n
+	return nil
+}
+
+// checkAgeRange refuses min_age above max_age on the line of whichever of
+// the two came last.
+func (v *Verify) checkAgeRange(d *caddyfile.Dispenser) error {
 	if v.MaxAge > 0 && v.MinAge > v.MaxAge {
 		return d.Errf("min_age %d is above max_age %d", v.MinAge, v.MaxAge)
 	}
 	return nil
-}
-
-// oneArg reads exactly one argument into dst.
-func oneArg(d *caddyfile.Dispenser, dst *string) error {
-	if !d.NextArg() {
-		return d.ArgErr()
-	}
-	*dst = d.Val()
-	if d.NextArg() {
-		return d.ArgErr()
-	}
-	return nil
-}
-
-func durationArg(d *caddyfile.Dispenser) (caddy.Duration, error) {
-	name := d.Val()
-	var s string
-	if err := oneArg(d, &s); err != nil {
-		return 0, err
-	}
-	dur, err := caddy.ParseDuration(s)
-	if err != nil || dur <= 0 {
-		return 0, d.Errf("invalid %s %q: want a positive duration such as 10s or 30m", name, s)
-	}
-	return caddy.Duration(dur), nil
-}
-
-func ageArg(d *caddyfile.Dispenser) (int, error) {
-	name := d.Val()
-	var s string
-	if err := oneArg(d, &s); err != nil {
-		return 0, err
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 150 {
-		return 0, d.Errf("invalid %s %q: want whole years between 0 and 150", name, s)
-	}
-	return n, nil
 }
 
 // Interface guards

@@ -17,7 +17,7 @@ const DefaultLookupConcurrency = lookuplimit.DefaultConcurrency
 // parseLookupConcurrency reads `lookup_concurrency <n>`.
 func parseLookupConcurrency(d *caddyfile.Dispenser, v *Verify) error {
 	var s string
-	if err := oneArg(d, &s); err != nil {
+	if err := arg(d, &s); err != nil {
 		return err
 	}
 	n, err := strconv.Atoi(s)

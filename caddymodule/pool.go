@@ -98,8 +98,8 @@ type pooledStore struct{ singleuse.Store }
 
 func (s pooledStore) Destruct() error { return s.Close() }
 
-// loadStore returns the single-use store for mode ("", "on", "off" or
-// "redis"), or nil when single use is off. Memory stores are shared by
+// loadStore returns the single-use store for mode (as parseSingleUse
+// returns it), or nil when single use is off. Memory stores are shared by
 // every handler using the same i'mport account, so an id used on one site
 // cannot pass again on another site of the same Caddy; Redis stores are
 // shared by URL.
@@ -107,12 +107,12 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 	var ref poolRef
 	var construct caddy.Constructor
 	switch mode {
-	case "off":
+	case singleUseOff:
 		if rawURL != "" {
 			return nil, ref, fmt.Errorf("single_use off does not take a redis_url")
 		}
 		return nil, ref, nil
-	case "", "on":
+	case singleUseOn:
 		if rawURL != "" {
 			return nil, ref, fmt.Errorf("redis_url is only used with single_use redis")
 		}
@@ -120,7 +120,7 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 		construct = func() (caddy.Destructor, error) {
 			return pooledStore{singleuse.NewMemory()}, nil
 		}
-	case "redis":
+	case singleUseRedis:
 		u, err := resolveSecret(repl, "redis_url", rawURL)
 		if err != nil {
 			return nil, ref, err

@@ -242,7 +242,11 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	v.poolKeys = append(v.poolKeys, ref)
 	v.source = client
 
-	store, ref, err := loadStore(v.SingleUse, repl, v.RedisURL, base, key)
+	mode, err := parseSingleUse(valueOr(v.SingleUse, singleUseOn))
+	if err != nil {
+		return err
+	}
+	store, ref, err := loadStore(mode, repl, v.RedisURL, base, key)
 	if err != nil {
 		return err
 	}
@@ -251,10 +255,8 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	}
 	v.store = store
 
-	switch v.Refusals {
-	case "", refusalsProblem, refusalsHandleErrors:
-	default:
-		return fmt.Errorf("refusals: unknown mode %q (want problem or handle_errors)", v.Refusals)
+	if _, err := parseRefusals(valueOr(v.Refusals, refusalsProblem)); err != nil {
+		return err
 	}
 	return nil
 }
@@ -279,27 +281,14 @@ func (v *Verify) Cleanup() error {
 	return errors.Join(errs...)
 }
 
-const (
-	refusalsProblem      = "problem"
-	refusalsHandleErrors = "handle_errors"
-)
-
 func buildPolicy(v *Verify) (policy.Policy, error) {
-	basis := policy.BasisFull
-	if v.AgeBasis != "" {
-		b, err := policy.ParseBasis(v.AgeBasis)
-		if err != nil {
-			return policy.Policy{}, fmt.Errorf("age_basis: %w", err)
-		}
-		basis = b
+	basis, err := policy.ParseBasis(valueOr(v.AgeBasis, policy.BasisFull.String()))
+	if err != nil {
+		return policy.Policy{}, fmt.Errorf("age_basis: %w", err)
 	}
-	deny := false
-	switch v.Foreigners {
-	case "", "allow":
-	case "deny":
-		deny = true
-	default:
-		return policy.Policy{}, fmt.Errorf("foreigners: unknown value %q (want allow or deny)", v.Foreigners)
+	deny, err := policy.ParseForeigners(valueOr(v.Foreigners, "allow"))
+	if err != nil {
+		return policy.Policy{}, fmt.Errorf("foreigners: %w", err)
 	}
 	return policy.Policy{
 		MinAge:             v.MinAge,
@@ -310,13 +299,25 @@ func buildPolicy(v *Verify) (policy.Policy, error) {
 	}, nil
 }
 
+// valueOr returns s, or def when s is empty (a JSON field left out).
+func valueOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
 // resolveSecret resolves the global placeholders ({env.*}, {file.*}) in a
-// required secret and refuses an empty result or an unknown placeholder, so
+// required secret and refuses an empty result, an unset variable, an
+// unclosed or unknown placeholder (checkPlaceholders), so
 // that a missing environment variable fails the config instead of running
 // with an empty key.
 func resolveSecret(repl *caddy.Replacer, name, raw string) (string, error) {
 	if strings.TrimSpace(raw) == "" {
 		return "", fmt.Errorf("%s is required", name)
+	}
+	if err := checkPlaceholders(raw); err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	val, err := repl.ReplaceOrErr(raw, true, true)
 	if err != nil {
