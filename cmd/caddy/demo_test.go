@@ -17,31 +17,10 @@ import (
 // Caddyfile.example` does, and replays the README's curl lines: a pass, an
 // underage refusal, a replay refusal and a forged header being dropped.
 func TestDemoCaddyfileRunsTheREADMEScenarios(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Caddy on ports 2019, 8080-8082")
-	}
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("XDG_DATA_HOME", t.TempDir())
-	src, err := os.ReadFile("../../Caddyfile.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": "Caddyfile.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := caddy.Load(cfg, true); err != nil {
-		t.Fatalf("loading Caddyfile.example: %v", err)
-	}
-	t.Cleanup(func() { _ = caddy.Stop() })
+	loadDemo(t)
 
 	post := func(body string, header ...string) (int, string) {
-		req, _ := http.NewRequest(http.MethodPost, "http://localhost:8080/signup", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		return send(t, req)
+		return postTo(t, "http://localhost:8080", body, header...)
 	}
 
 	status, body := post(`{"imp_uid":"imp_100000000001","nick":"kim"}`)
@@ -62,6 +41,70 @@ func TestDemoCaddyfileRunsTheREADMEScenarios(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "backend saw GET /profile") || strings.Contains(body, "forged") || strings.Contains(body, "1970") {
 		t.Fatalf("forged header: %d %q", status, body)
 	}
+}
+
+// TestDemoAnswersOnEveryLoopbackName proves that the demo gateway answers
+// on 127.0.0.1:8080 as on localhost:8080 (the site address is a host
+// matcher: with localhost alone, 127.0.0.1 got an empty 200 from no site),
+// and that both are the same gateway, with one memory of used ids.
+func TestDemoAnswersOnEveryLoopbackName(t *testing.T) {
+	loadDemo(t)
+	const fresh = "imp_200000000001" // a generated adult (see the README)
+	for _, tc := range []struct {
+		name, base, id string
+		status         int
+		want           string
+	}{
+		{"a verification on 127.0.0.1", "http://127.0.0.1:8080", fresh, 200, "X-Verified-CI-Hash:    "},
+		{"its replay on localhost", "http://localhost:8080", fresh, 409, `"code":"imp_uid_reused"`},
+		{"a refusal on 127.0.0.1", "http://127.0.0.1:8080", "imp_100000000002", 403, `"code":"underage"`},
+		{"no id on 127.0.0.1", "http://127.0.0.1:8080", "", 400, `"code":"imp_uid_missing"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := postTo(t, tc.base, `{"imp_uid":"`+tc.id+`"}`)
+			if status != tc.status || !strings.Contains(body, tc.want) {
+				t.Fatalf("%s/signup: %d %q, want %d with %q", tc.base, status, body, tc.status, tc.want)
+			}
+		})
+	}
+}
+
+// loadDemo loads Caddyfile.example into an in-process Caddy, exactly as
+// `go run ./cmd/caddy run --config Caddyfile.example` does, and stops it
+// when the test ends.
+func loadDemo(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts Caddy on ports 2019, 8080-8082")
+	}
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	src, err := os.ReadFile("../../Caddyfile.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": "Caddyfile.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := caddy.Load(cfg, true); err != nil {
+		t.Fatalf("loading Caddyfile.example: %v", err)
+	}
+	t.Cleanup(func() { _ = caddy.Stop() })
+	// A kept-alive connection to a server an earlier test stopped would
+	// fail a POST with EOF.
+	http.DefaultClient.CloseIdleConnections()
+}
+
+// postTo posts a JSON body to base's /signup.
+func postTo(t *testing.T, base, body string, header ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/signup", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return send(t, req)
 }
 
 func send(t *testing.T, req *http.Request) (int, string) {
