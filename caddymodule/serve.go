@@ -17,6 +17,7 @@ import (
 
 	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/extract"
+	"github.com/verigate/caddy-iamport/internal/hopbyhop"
 	"github.com/verigate/caddy-iamport/internal/identity"
 	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 	"github.com/verigate/caddy-iamport/internal/problem"
@@ -31,12 +32,16 @@ const releaseTimeout = 2 * time.Second
 // ServeHTTP implements caddyhttp.MiddlewareHandler.
 func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	// Before anything else, on every request: no client-sent identity header
-	// survives, whatever its case or its '_' and '.' spelling.
+	// survives, whatever its case or its '_' and '.' spelling, and no
+	// hop-by-hop mechanism (Connection, Upgrade, trailers) can remove,
+	// tunnel past or add one on the way to the upstream.
 	v.filter.Strip(r.Header)
+	v.hops.Clean(r)
 
 	if len(v.verifySets) > 0 {
 		match, err := v.verifySets.AnyMatchWithError(r)
 		if err != nil {
+			hopbyhop.CloseAfterRefusal(w.Header(), r, nil)
 			return caddyhttp.Error(http.StatusBadRequest, err)
 		}
 		if !match {
@@ -50,9 +55,18 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 		repl = caddy.NewReplacer()
 	}
 
+	// A request that must verify is judged as the upstream will get it:
+	// Connection nominations applied, no upgrade, no trailers.
+	if hopbyhop.OpensTunnel(r) {
+		return v.refuse(w, r, nil, repl, problem.New(problem.TunnelRefused,
+			"a request that must carry an identity verification cannot open a tunnel"), "", start)
+	}
+	hopbyhop.Seal(r)
+	body := hopbyhop.WatchBody(r)
+
 	id, perr := v.readID(w, r)
 	if perr != nil {
-		return v.refuse(w, repl, perr, "", start)
+		return v.refuse(w, r, body, repl, perr, "", start)
 	}
 	idHash := shortHash(id)
 
@@ -60,23 +74,23 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	rec, err := v.source.Lookup(ctx, id)
 	cancel()
 	if err != nil {
-		return v.refuse(w, repl, lookupRefusal(err), idHash, start)
+		return v.refuse(w, r, body, repl, lookupRefusal(err), idHash, start)
 	}
 
 	decision, perr := v.policy.Check(rec)
 	if perr != nil {
-		return v.refuse(w, repl, perr, idHash, start)
+		return v.refuse(w, r, body, repl, perr, idHash, start)
 	}
 
 	if v.store != nil {
 		ok, err := v.store.Reserve(r.Context(), id, v.ttl)
 		if err != nil {
 			storeErrors.WithLabelValues("reserve").Inc()
-			return v.refuse(w, repl, problem.Wrap(problem.VerificationUnavailable,
+			return v.refuse(w, r, body, repl, problem.Wrap(problem.VerificationUnavailable,
 				"the single-use store could not be reached; try again shortly", err), idHash, start)
 		}
 		if !ok {
-			return v.refuse(w, repl, problem.New(problem.ImpUIDReused,
+			return v.refuse(w, r, body, repl, problem.New(problem.ImpUIDReused,
 				"this identity verification has already been used"), idHash, start)
 		}
 	}
@@ -134,8 +148,12 @@ func (v *Verify) release(id, idHash string) {
 	v.logger.Debug("verification released after upstream failure", zap.String("id_hash", idHash))
 }
 
-// refuse answers a refusal and never calls the next handler.
-func (v *Verify) refuse(w http.ResponseWriter, repl *caddy.Replacer, perr *problem.Error, idHash string, start time.Time) error {
+// refuse answers a refusal and never calls the next handler. When the
+// request body was not read to its end (body is the watch installed before
+// reading it, or nil), the answer closes an HTTP/1.x connection, so that it
+// reaches the client at once (see hopbyhop.CloseAfterRefusal).
+func (v *Verify) refuse(w http.ResponseWriter, r *http.Request, body *hopbyhop.BodyWatch, repl *caddy.Replacer, perr *problem.Error, idHash string, start time.Time) error {
+	hopbyhop.CloseAfterRefusal(w.Header(), r, body)
 	code := string(perr.Code)
 	repl.Set("http.iamport.code", code)
 	verifications.WithLabelValues(code).Inc()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/extract"
+	"github.com/verigate/caddy-iamport/internal/hopbyhop"
 	"github.com/verigate/caddy-iamport/internal/iamport"
 	"github.com/verigate/caddy-iamport/internal/identity"
 	"github.com/verigate/caddy-iamport/internal/policy"
@@ -135,6 +136,7 @@ type Verify struct {
 
 	verifySets caddyhttp.MatcherSets
 	filter     identity.Filter
+	hops       hopbyhop.Guard
 	extract    extract.Options
 	source     certification.Source
 	policy     policy.Policy
@@ -212,6 +214,7 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	}
 	v.HeaderPrefix = prefix
 	v.filter = identity.NewFilter(prefix)
+	v.hops = hopbyhop.New(prefix)
 
 	if v.MaxBody < 0 {
 		return errors.New("max_body must be positive")

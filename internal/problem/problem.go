@@ -21,6 +21,7 @@ const (
 	ImpUIDConflict          Code = "imp_uid_conflict"         // 400
 	BodyInvalid             Code = "body_invalid"             // 400
 	BodyTooLarge            Code = "body_too_large"           // 413
+	TunnelRefused           Code = "tunnel_refused"           // 400
 	VerificationNotFound    Code = "verification_not_found"   // 403
 	NotCertified            Code = "not_certified"            // 403
 	Underage                Code = "underage"                 // 403
@@ -49,6 +50,7 @@ var infos = map[Code]info{
 	ImpUIDConflict:          {http.StatusBadRequest, "Conflicting identity verification ids"},
 	BodyInvalid:             {http.StatusBadRequest, "Request body invalid"},
 	BodyTooLarge:            {http.StatusRequestEntityTooLarge, "Request body too large"},
+	TunnelRefused:           {http.StatusBadRequest, "Tunnel refused"},
 	VerificationNotFound:    {http.StatusForbidden, "Identity verification not found"},
 	NotCertified:            {http.StatusForbidden, "Identity not certified"},
 	Underage:                {http.StatusForbidden, "Below the minimum age"},
