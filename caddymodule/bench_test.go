@@ -113,7 +113,8 @@ func (w *benchWriter) SetReadDeadline(time.Time) error { return nil }
 var benchNext = caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error { return nil })
 
 // BenchmarkExempt measures a request that matches no `verify` matcher set:
-// the forged-header filter, the matchers and the call to the next handler.
+// the forged-header filter, the hop-by-hop rules, the matchers and the call
+// to the next handler.
 // "baseline" calls the next handler directly, so the handler's own cost is
 // the difference; the target is no allocation of its own.
 func BenchmarkExempt(b *testing.B) {
@@ -132,6 +133,19 @@ func BenchmarkExempt(b *testing.B) {
 	// GET /profile: the method matcher already fails.
 	b.Run("get", func(b *testing.B) {
 		r := benchRequest(http.MethodGet, "/profile", benchBrowserHeaders())
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := v.ServeHTTP(w, r, benchNext); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// GET /profile over HTTP/1.1 as a browser sends it: Connection:
+	// keep-alive is read for elements under the prefix.
+	b.Run("get_keep_alive", func(b *testing.B) {
+		h := benchBrowserHeaders()
+		h["Connection"] = []string{"keep-alive"}
+		r := benchRequest(http.MethodGet, "/profile", h)
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := v.ServeHTTP(w, r, benchNext); err != nil {
