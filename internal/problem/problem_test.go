@@ -11,7 +11,7 @@ import (
 
 func TestEveryCodeHasItsContractStatus(t *testing.T) {
 	want := map[Code]int{
-		ImpUIDMissing: 400, ImpUIDInvalid: 400, ImpUIDConflict: 400, BodyInvalid: 400,
+		ImpUIDMissing: 400, ImpUIDInvalid: 400, ImpUIDConflict: 400, BodyInvalid: 400, TunnelRefused: 400,
 		BodyTooLarge:         413,
 		VerificationNotFound: 403, NotCertified: 403, Underage: 403, Overage: 403,
 		ForeignerDenied: 403, CIMissing: 403, VerificationExpired: 403,
