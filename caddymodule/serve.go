@@ -61,8 +61,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 		return v.refuse(w, r, nil, repl, problem.New(problem.TunnelRefused,
 			"a request that must carry an identity verification cannot open a tunnel"), "", start)
 	}
-	hopbyhop.Seal(r)
-	body := hopbyhop.WatchBody(r)
+	body := hopbyhop.Seal(r)
 
 	id, perr := v.readID(w, r)
 	if perr != nil {

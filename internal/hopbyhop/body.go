@@ -5,36 +5,28 @@ import (
 	"net/http"
 )
 
-// BodyWatch records whether a request body was read to its end.
+// BodyWatch records whether a request body was read to its end; Seal puts
+// it around the body of a request that must verify.
 type BodyWatch struct {
 	io.ReadCloser
+	r    *http.Request // its Trailer is kept nil
 	done bool
 }
 
-// WatchBody wraps r's body in a BodyWatch and returns it, or returns nil
-// when r has no body.
-func WatchBody(r *http.Request) *BodyWatch {
-	if !hasBody(r) {
-		return nil
-	}
-	w := &BodyWatch{ReadCloser: r.Body}
-	r.Body = w
-	return w
-}
-
-// Read reads from the body and notes its end.
+// Read reads from the body, notes its end and drops the trailers then.
 func (b *BodyWatch) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
 		b.done = true
+		b.r.Trailer = nil
 	}
 	return n, err
 }
 
 // CloseAfterRefusal sets Connection: close on h, the header of the answer
 // to r, when r is an HTTP/1.x request whose body was not read to its end.
-// watch is the BodyWatch installed before anything read the body, or nil
-// when none was installed: then any body counts as unread.
+// watch is the BodyWatch Seal returned, or nil when Seal has not run (or
+// found no body): then any body counts as unread.
 //
 // Without it, Go's HTTP/1 server first tries to read what is left of the
 // body (up to 256 KiB) so that it can reuse the connection, and sends the

@@ -51,15 +51,16 @@
 // tunnel and cannot be ignored like an Upgrade header; OpensTunnel tells
 // the caller to refuse it.
 //
-// Go's HTTP/2 and HTTP/3 servers reject a request that carries Connection,
-// Keep-Alive, Proxy-Connection, Transfer-Encoding or Upgrade (and a TE
-// other than "trailers"), so the header rules matter for HTTP/1.x only;
-// the trailer rules apply to HTTP/2 as well.
+// Go's HTTP/2 server and the HTTP/3 server Caddy uses (quic-go) reject a
+// request that carries Connection, Keep-Alive, Proxy-Connection,
+// Transfer-Encoding or Upgrade (HTTP/2 also a TE other than "trailers"), so
+// the header rules matter for HTTP/1.x only; the trailer rules apply to
+// HTTP/2 and HTTP/3 as well.
 //
-// BodyWatch and CloseAfterRefusal handle a refusal that leaves the request
-// body unread: the answer then carries Connection: close, so that Go's
-// server sends it at once instead of first draining a body the client may
-// never send (a client that sent Expect: 100-continue waits for the
-// answer, and Go's own shortcut for that case no longer applies once Caddy
-// has wrapped the body).
+// CloseAfterRefusal, with the BodyWatch Seal returns, handles a refusal
+// that leaves the request body unread: the answer then carries Connection:
+// close, so that Go's server sends it at once instead of first draining a
+// body the client may never send (a client that sent Expect: 100-continue
+// waits for the answer, and Go's own shortcut for that case no longer
+// applies once Caddy has wrapped the body).
 package hopbyhop

@@ -1,21 +1,22 @@
 package hopbyhop
 
-import (
-	"io"
-	"net/http"
-)
+import "net/http"
 
 // Seal applies the rules for a request that must verify, before the
 // gateway reads it (see the package documentation): every header named in
 // Connection is deleted as the proxy would delete it (http.Header.Del, so
 // the same spellings), then Connection, Upgrade and HTTP2-Settings are
-// deleted and the request's trailers are dropped (r.Trailer is nil now and
-// again when the body ends). The
-// gateway then judges, and the upstream gets, the same header set; no
-// upgrade is relayed; and a body read in full by the gateway is forwarded
-// with its Content-Length and without trailers, whatever the client
-// declared.
-func Seal(r *http.Request) {
+// deleted and the request's trailers are dropped. The gateway then judges,
+// and the upstream gets, the same header set; no upgrade is relayed; and a
+// body read in full by the gateway is forwarded with its Content-Length and
+// without trailers, whatever the client declared.
+//
+// Seal returns the BodyWatch it put around the body (nil when r has none),
+// for CloseAfterRefusal. The watch also keeps r.Trailer nil once the body
+// has ended: when r is the very request Go's HTTP/1 reader filled (not a
+// copy, as Caddy's handlers get), that reader sets r.Trailer to every
+// received trailer in the Read that returns io.EOF.
+func Seal(r *http.Request) *BodyWatch {
 	h := r.Header
 	for _, v := range h["Connection"] {
 		for rest := v; rest != ""; {
@@ -30,27 +31,12 @@ func Seal(r *http.Request) {
 	delete(h, "Upgrade")
 	delete(h, "Http2-Settings")
 	r.Trailer = nil
-	if hasBody(r) {
-		r.Body = &trailerDrop{ReadCloser: r.Body, r: r}
+	if !hasBody(r) {
+		return nil
 	}
-}
-
-// trailerDrop keeps r.Trailer nil once the body has ended. When r is the
-// very request Go's HTTP/1 reader filled (not a copy, as Caddy's handlers
-// get), that reader sets r.Trailer to every received trailer in the Read
-// that returns io.EOF.
-type trailerDrop struct {
-	io.ReadCloser
-	r *http.Request
-}
-
-// Read reads from the body and drops the trailers at its end.
-func (t *trailerDrop) Read(p []byte) (int, error) {
-	n, err := t.ReadCloser.Read(p)
-	if err == io.EOF {
-		t.r.Trailer = nil
-	}
-	return n, err
+	w := &BodyWatch{ReadCloser: r.Body, r: r}
+	r.Body = w
+	return w
 }
 
 // OpensTunnel reports whether r asks for a tunnel that cannot be ignored

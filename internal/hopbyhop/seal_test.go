@@ -79,15 +79,15 @@ func TestCloseAfterRefusal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &http.Request{ProtoMajor: tt.proto, ContentLength: tt.length, Body: http.NoBody}
+			r := &http.Request{ProtoMajor: tt.proto, ContentLength: tt.length, Body: http.NoBody, Header: http.Header{}}
 			if tt.body {
 				r.Body = io.NopCloser(strings.NewReader("body"))
 			}
 			var w *BodyWatch
 			if tt.watch {
-				w = WatchBody(r)
+				w = Seal(r)
 				if w == nil {
-					t.Fatal("WatchBody returned nil for a body")
+					t.Fatal("Seal returned no BodyWatch for a body")
 				}
 				switch {
 				case tt.read < 0:
@@ -103,7 +103,7 @@ func TestCloseAfterRefusal(t *testing.T) {
 			}
 		})
 	}
-	if WatchBody(&http.Request{Body: http.NoBody}) != nil {
-		t.Error("WatchBody wrapped an empty body")
+	if Seal(&http.Request{Header: http.Header{}, Body: http.NoBody}) != nil {
+		t.Error("Seal watched an empty body")
 	}
 }
