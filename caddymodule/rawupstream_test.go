@@ -30,12 +30,12 @@ import (
 type rawUpstream struct {
 	ln      net.Listener
 	mu      sync.Mutex
-	reqs    []*rawRequest
+	reqs    []*upstreamRequest
 	changed chan struct{} // closed and replaced whenever reqs change
 }
 
-// rawRequest is one request as the upstream received it.
-type rawRequest struct {
+// upstreamRequest is one request as the upstream received it.
+type upstreamRequest struct {
 	Head     string // request line and header lines as received, CRLFs included
 	Method   string
 	Target   string
@@ -92,7 +92,7 @@ func (u *rawUpstream) addr() string { return u.ln.Addr().String() }
 func (u *rawUpstream) serve(c net.Conn) {
 	br := bufio.NewReader(c)
 	for {
-		q, err := readRawRequest(br)
+		q, err := readUpstreamRequest(br)
 		if err != nil {
 			return
 		}
@@ -132,7 +132,7 @@ func (u *rawUpstream) serve(c net.Conn) {
 	}
 }
 
-func (u *rawUpstream) add(q *rawRequest) {
+func (u *rawUpstream) add(q *upstreamRequest) {
 	u.mu.Lock()
 	u.reqs = append(u.reqs, q)
 	u.notifyLocked()
@@ -145,10 +145,10 @@ func (u *rawUpstream) notifyLocked() {
 }
 
 // snapshot returns copies of the requests received so far.
-func (u *rawUpstream) snapshot() []rawRequest {
+func (u *rawUpstream) snapshot() []upstreamRequest {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	out := make([]rawRequest, len(u.reqs))
+	out := make([]upstreamRequest, len(u.reqs))
 	for i, q := range u.reqs {
 		out[i] = *q
 		out[i].Tunnel = append([]byte(nil), q.Tunnel...)
@@ -165,7 +165,7 @@ func (u *rawUpstream) count() int {
 
 // waitFor waits until cond holds for the requests received, and returns
 // them. The deadline only bounds a failing test.
-func (u *rawUpstream) waitFor(t *testing.T, what string, cond func([]rawRequest) bool) []rawRequest {
+func (u *rawUpstream) waitFor(t *testing.T, what string, cond func([]upstreamRequest) bool) []upstreamRequest {
 	t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
@@ -185,20 +185,20 @@ func (u *rawUpstream) waitFor(t *testing.T, what string, cond func([]rawRequest)
 }
 
 // waitRequests waits for the n-th request and returns it.
-func (u *rawUpstream) waitRequests(t *testing.T, n int) rawRequest {
+func (u *rawUpstream) waitRequests(t *testing.T, n int) upstreamRequest {
 	t.Helper()
-	reqs := u.waitFor(t, fmt.Sprintf("request %d", n), func(r []rawRequest) bool { return len(r) >= n })
+	reqs := u.waitFor(t, fmt.Sprintf("request %d", n), func(r []upstreamRequest) bool { return len(r) >= n })
 	return reqs[n-1]
 }
 
 // header returns the values of the header name (compared case-insensitively)
 // joined with ", ", or "" when absent.
-func (q *rawRequest) header(name string) string {
+func (q *upstreamRequest) header(name string) string {
 	return strings.Join(q.values(name), ", ")
 }
 
 // values returns every value of the header name, case-insensitively.
-func (q *rawRequest) values(name string) []string {
+func (q *upstreamRequest) values(name string) []string {
 	var out []string
 	for _, f := range q.Fields {
 		if strings.EqualFold(f.Name, name) {
@@ -209,7 +209,7 @@ func (q *rawRequest) values(name string) []string {
 }
 
 // has reports whether the header name was sent at all.
-func (q *rawRequest) has(name string) bool {
+func (q *upstreamRequest) has(name string) bool {
 	for _, f := range q.Fields {
 		if strings.EqualFold(f.Name, name) {
 			return true
@@ -231,9 +231,9 @@ func fieldsUnder(fs []rawField) []rawField {
 	return out
 }
 
-// readRawRequest reads one request, keeping its bytes.
-func readRawRequest(br *bufio.Reader) (*rawRequest, error) {
-	q := &rawRequest{}
+// readUpstreamRequest reads one request, keeping its bytes.
+func readUpstreamRequest(br *bufio.Reader) (*upstreamRequest, error) {
+	q := &upstreamRequest{}
 	var head strings.Builder
 	line, err := readLine(br, &head)
 	if err != nil {

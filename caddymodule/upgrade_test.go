@@ -62,7 +62,7 @@ func TestUpgradesThatCarryHTTPAreNeverRelayed(t *testing.T) {
 			c.send(smuggled)
 			if tc.relayed != "" {
 				// Through the tunnel, unparsed: the forged header arrives.
-				up.waitFor(t, "the tunnelled bytes", func(r []rawRequest) bool {
+				up.waitFor(t, "the tunnelled bytes", func(r []upstreamRequest) bool {
 					return bytes.Equal(r[before].Tunnel, []byte(smuggled))
 				})
 				return
@@ -109,7 +109,7 @@ func TestWebSocketOnExemptPathsWorksEndToEnd(t *testing.T) {
 		frame = append(frame, b^mask[i%4])
 	}
 	c.send(string(frame))
-	up.waitFor(t, "the frame", func(r []rawRequest) bool { return bytes.Equal(r[0].Tunnel, frame) })
+	up.waitFor(t, "the frame", func(r []upstreamRequest) bool { return bytes.Equal(r[0].Tunnel, frame) })
 	echo := make([]byte, len(frame))
 	if _, err := io.ReadFull(c.br, echo); err != nil || !bytes.Equal(echo, frame) {
 		t.Fatalf("echo %x, %v; want %x", echo, err, frame)
