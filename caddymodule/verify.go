@@ -244,6 +244,8 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	}
 	v.poolKeys = append(v.poolKeys, ref)
 	v.source = client
+	// Every id found in a request must have the configured source's shape.
+	v.extract.ValidID = v.source.ValidID
 
 	mode, err := parseSingleUse(valueOr(v.SingleUse, singleUseOn))
 	if err != nil {

@@ -1,8 +1,10 @@
 // Package certification defines the normalised identity record that every
 // verification source returns, the Source interface that yields it, and the
-// errors a source reports. It is the contract between the i'mport client
-// (and, later, a PortOne V2 client) on one side and the policy and header
-// packages on the other.
+// errors a source reports. It is the contract between the verification
+// sources (the i'mport V1 client in internal/iamport, the PortOne V2 client
+// in internal/portone) on one side and the request parsing, policy and
+// header packages on the other. It knows no wire format and no id grammar:
+// each source validates its own ids (Source.ValidID).
 package certification
 
 import (
@@ -50,6 +52,12 @@ type Record struct {
 	Birthday Date
 	// Foreigner is true when the source says the person is not a Korean national.
 	Foreigner bool
+	// ForeignerUnknown is true when the source did not say whether the
+	// person is a foreign national (PortOne V2 leaves isForeigner out for
+	// some providers and contracts). Foreigner is then false and means
+	// nothing: a policy that denies foreigners refuses such a record, and
+	// the foreigner header is left out.
+	ForeignerUnknown bool
 	// Phone is the verified phone number, digits only, or "". Personal data.
 	Phone string
 	// Carrier is the mobile carrier (SKT, KT, LGT, *_MVNO) or "".
@@ -72,8 +80,17 @@ const (
 // Source looks verifications up. Implementations must be safe for
 // concurrent use and must honour ctx's deadline.
 type Source interface {
+	// Name returns the source's name as Record.Source carries it
+	// (SourceIamport or SourcePortOne).
+	Name() string
+	// ValidID reports whether id has the shape of this source's
+	// verification ids. Request parsing checks every id it finds with it,
+	// and Lookup refuses an id that fails it before the id touches a URL.
+	// It takes bytes so that parsing can check an id without allocating.
+	ValidID(id []byte) bool
 	// Lookup returns the record for id. Errors wrap ErrNotFound,
-	// ErrUnavailable or ErrFailed so that callers can map them to answers.
+	// ErrUnavailable or ErrFailed so that callers can map them to answers;
+	// an id failing ValidID is refused with an error wrapping none of them.
 	Lookup(ctx context.Context, id string) (Record, error)
 }
 

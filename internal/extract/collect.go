@@ -5,7 +5,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
 
@@ -14,19 +13,21 @@ import (
 // allocating for keys and values of ordinary length.
 type collector struct {
 	field string
+	valid func([]byte) bool
 	id    string
 	key   [64]byte
 	val   [64]byte
 }
 
 // add records one value. Empty values are ignored; any other value must
-// pass certification.ValidImpUID and equal every value recorded before it.
+// pass the source's id grammar (c.valid) and equal every value recorded
+// before it.
 func (c *collector) add(v []byte, where string) *problem.Error {
 	if len(v) == 0 {
 		return nil
 	}
-	if !certification.ValidImpUID(v) {
-		return problem.New(problem.ImpUIDInvalid, "the "+c.field+" "+where+" is not a valid i'mport verification id")
+	if !c.valid(v) {
+		return problem.New(problem.ImpUIDInvalid, "the "+c.field+" "+where+" is not a valid verification id")
 	}
 	if c.id == "" {
 		c.id = string(v)

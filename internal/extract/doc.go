@@ -1,5 +1,6 @@
-// Package extract finds the i'mport verification id (imp_uid) in a signup
-// request and puts the request body back exactly as the client sent it.
+// Package extract finds the verification id (an i'mport imp_uid or a
+// PortOne V2 identityVerificationId) in a signup request and puts the
+// request body back exactly as the client sent it.
 //
 // The gateway reads the id one way; the backend behind it reads the same
 // bytes with its own framework. Wherever the two could differ, the gateway
@@ -86,8 +87,9 @@
 // body-parser an array), so only agreement is safe. An empty value (""
 // in JSON, "imp_uid=" in a form) is treated as absent: it is neither an id
 // nor a conflict, and a request whose only values are empty is
-// imp_uid_missing. Each value is checked with certification.ValidImpUID;
-// one that fails is imp_uid_invalid. The query is decoded like any URL
+// imp_uid_missing. Each value is checked with Options.ValidID, the
+// configured source's id grammar (i'mport's imp_uid by default); one that
+// fails is imp_uid_invalid. The query is decoded like any URL
 // query, so "imp_%31" arrives as "imp_1" and is valid, the same value every
 // backend sees. The first problem found wins, looking at the query before
 // the body.

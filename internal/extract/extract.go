@@ -10,14 +10,13 @@ import (
 // It reads the query string and, for JSON, urlencoded and multipart
 // content types, the body, which it then restores for the next handler.
 // It refuses with imp_uid_missing when no non-empty value is found,
-// imp_uid_invalid when a value fails certification.ValidImpUID or is not a
-// JSON string, imp_uid_conflict when two values differ, body_invalid when
+// imp_uid_invalid when a value fails opt.ValidID or is not a JSON string, imp_uid_conflict when two values differ, body_invalid when
 // the body is of another type (or has none) or cannot be read or parsed,
 // and body_too_large when it exceeds opt.MaxBody. The package
 // documentation spells out each rule.
 func ID(r *http.Request, opt Options) (string, *problem.Error) {
 	opt = opt.WithDefaults()
-	c := collector{field: opt.Field}
+	c := collector{field: opt.Field, valid: opt.ValidID}
 	if r.URL != nil {
 		if perr := scanQuery(r.URL.RawQuery, &c); perr != nil {
 			return "", perr

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
@@ -175,9 +176,40 @@ func TestWithDefaultsFillsOnlyUnsetOptions(t *testing.T) {
 		{Options{Field: "id", MaxBody: 10}, Options{Field: "id", MaxBody: 10}},
 	}
 	for _, tt := range tests {
-		if got := tt.in.WithDefaults(); got != tt.want {
-			t.Errorf("%+v.WithDefaults() = %+v, want %+v", tt.in, got, tt.want)
+		got := tt.in.WithDefaults()
+		if got.Field != tt.want.Field || got.MaxBody != tt.want.MaxBody || got.ValidID == nil {
+			t.Errorf("%+v.WithDefaults() = %+v, want %+v with a ValidID", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestIDChecksValuesWithTheConfiguredGrammar(t *testing.T) {
+	// A grammar that accepts only "v2-" ids stands in for a second source.
+	v2 := func(id []byte) bool { return bytes.HasPrefix(id, []byte("v2-")) }
+	tests := []struct {
+		name  string
+		valid func([]byte) bool
+		id    string
+		want  problem.Code // "" means accepted
+	}{
+		{"default grammar accepts an imp_uid", nil, "imp_1", ""},
+		{"default grammar refuses another shape", nil, "v2-abc", problem.ImpUIDInvalid},
+		{"configured grammar accepts its ids", v2, "v2-abc", ""},
+		{"configured grammar refuses an imp_uid", v2, "imp_1", problem.ImpUIDInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, perr := ID(post("", jsonCT, `{"imp_uid":"`+tt.id+`"}`), Options{ValidID: tt.valid})
+			if tt.want == "" {
+				if perr != nil || id != tt.id {
+					t.Fatalf("ID() = %q, %v; want %q", id, perr, tt.id)
+				}
+				return
+			}
+			if perr == nil || perr.Code != tt.want {
+				t.Fatalf("ID() = %q, %v; want %s", id, perr, tt.want)
+			}
+		})
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/verigate/caddy-iamport/internal/certification"
+	"github.com/verigate/caddy-iamport/internal/iamport"
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
 
@@ -54,7 +54,7 @@ func FuzzID(f *testing.F) {
 		}
 		kind, mpBoundary, _ := classify(r.Header)
 		id, perr := ID(r, Options{MaxBody: maxBody})
-		if perr == nil && !certification.ValidImpUID(id) {
+		if perr == nil && !iamport.ValidImpUID(id) {
 			t.Fatalf("ID() returned invalid id %q", id)
 		}
 		if perr != nil && id != "" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/verigate/caddy-iamport/internal/iamport"
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
 
@@ -27,7 +28,7 @@ func TestJSONScannerAgreesWithEncodingJSON(t *testing.T) {
 			ID *string `json:"imp_uid"`
 		}
 		wantErr := json.Unmarshal([]byte(doc), &want) != nil || !json.Valid([]byte(doc))
-		c := collector{field: DefaultField}
+		c := collector{field: DefaultField, valid: iamport.ValidImpUID[[]byte]}
 		perr := scanJSON([]byte(doc), &c)
 		gotErr := perr != nil && perr.Code == problem.BodyInvalid
 		if gotErr != wantErr {

@@ -39,7 +39,7 @@
 // certification.ErrUnavailable (5xx, network errors, the context ending) or
 // certification.ErrFailed (credentials rejected, other 4xx, HTTP 200 with a
 // non-zero code or a null response, answers that cannot be decoded). An
-// imp_uid failing certification.ValidImpUID is refused with ErrInvalidID before any network
+// imp_uid failing ValidImpUID is refused with ErrInvalidID before any network
 // call.
 //
 // Privacy. The client never logs or puts into errors the REST API key and

@@ -13,7 +13,7 @@ import (
 var _ certification.Source = (*Client)(nil)
 
 // Lookup fetches the verification impUID from i'mport. An impUID failing
-// certification.ValidImpUID returns ErrInvalidID without any network call,
+// ValidImpUID returns ErrInvalidID without any network call,
 // and so does an impUID i'mport answered 404 for within Config.NotFoundTTL
 // (an error wrapping certification.ErrNotFound). Each certification call
 // holds a slot of Config.Gate; waiting for one ends with ctx. A 401 answer makes
@@ -23,7 +23,7 @@ var _ certification.Source = (*Client)(nil)
 // package documentation.
 func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Record, error) {
 	const op = "fetching certification"
-	if !certification.ValidImpUID(impUID) {
+	if !ValidImpUID(impUID) {
 		return certification.Record{}, ErrInvalidID
 	}
 	if c.notFound != nil && c.notFound.has(impUID) {
@@ -71,7 +71,7 @@ func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Recor
 }
 
 // certificationURL is the GET address for id, path-escaped even though
-// certification.ValidImpUID leaves nothing to escape.
+// ValidImpUID leaves nothing to escape.
 func (c *Client) certificationURL(id string) string {
 	return c.base + "/certifications/" + url.PathEscape(id)
 }

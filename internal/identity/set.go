@@ -66,7 +66,9 @@ func Set(h http.Header, prefix string, v Values, forward []Field) {
 		case FieldGender:
 			put("Gender", rec.Gender)
 		case FieldForeigner:
-			put("Foreigner", strconv.FormatBool(rec.Foreigner))
+			if !rec.ForeignerUnknown {
+				put("Foreigner", strconv.FormatBool(rec.Foreigner))
+			}
 		case FieldPhone:
 			put("Phone", rec.Phone)
 		case FieldCarrier:

@@ -81,6 +81,15 @@ func TestSetLeavesOutAbsentValues(t *testing.T) {
 	}
 }
 
+func TestSetLeavesOutAnUnknownForeignerStatus(t *testing.T) {
+	h := http.Header{}
+	v := Values{Record: certification.Record{ForeignerUnknown: true}, Age: 0}
+	Set(h, prefix, v, AllFields())
+	if len(h) != 0 {
+		t.Errorf("Set with an unknown foreigner status wrote %v", h)
+	}
+}
+
 func TestSetUsesTheGivenPrefix(t *testing.T) {
 	h := http.Header{}
 	Set(h, "X-Id-", fullValues(), []Field{FieldAge})

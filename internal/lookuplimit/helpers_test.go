@@ -73,6 +73,9 @@ type blockingSource struct {
 
 func newBlockingSource() *blockingSource { return &blockingSource{open: make(chan struct{})} }
 
+func (s *blockingSource) Name() string           { return "blocking" }
+func (s *blockingSource) ValidID(id []byte) bool { return len(id) > 0 }
+
 func (s *blockingSource) Lookup(ctx context.Context, id string) (certification.Record, error) {
 	s.calls.Add(1)
 	n := s.inFlight.Add(1)

@@ -30,3 +30,9 @@ func (s limitedSource) Lookup(ctx context.Context, id string) (certification.Rec
 	defer release()
 	return s.src.Lookup(ctx, id)
 }
+
+// Name returns the wrapped source's name.
+func (s limitedSource) Name() string { return s.src.Name() }
+
+// ValidID is the wrapped source's id grammar.
+func (s limitedSource) ValidID(id []byte) bool { return s.src.ValidID(id) }

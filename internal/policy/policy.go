@@ -93,7 +93,9 @@ func (p Policy) Validate() error {
 //  5. date of birth missing, not a real date (such as 30 February) or after
 //     today: problem.VerificationFailed, since an answer that cannot be
 //     judged must not pass;
-//  6. a foreign national while DenyForeigners is set: problem.ForeignerDenied;
+//  6. a foreign national, or a record that does not say whether the person
+//     is one (Record.ForeignerUnknown), while DenyForeigners is set:
+//     problem.ForeignerDenied;
 //  7. age below MinAge: problem.Underage;
 //  8. MaxAge set and age above it: problem.Overage.
 //
@@ -123,6 +125,9 @@ func (p Policy) Check(rec certification.Record) (Decision, *problem.Error) {
 	}
 	if rec.Foreigner && p.DenyForeigners {
 		return Decision{}, problem.New(problem.ForeignerDenied, "foreign nationals are not accepted")
+	}
+	if rec.ForeignerUnknown && p.DenyForeigners {
+		return Decision{}, problem.New(problem.ForeignerDenied, "foreign nationals are not accepted, and the verification does not say whether the person is one")
 	}
 	age := Age(rec.Birthday, now, p.Basis)
 	if age < p.MinAge {

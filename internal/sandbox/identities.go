@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
 // The imp_uid of every test identity. Each is "imp_" and 12 digits, the
@@ -132,5 +130,15 @@ func fixtureFor(id string) (fixture, bool) {
 // generatedAdult reports whether id is GeneratedAdultPrefix and 11 digits.
 func generatedAdult(id string) bool {
 	return len(id) == len(GeneratedAdultPrefix)+11 && strings.HasPrefix(id, GeneratedAdultPrefix) &&
-		certification.ValidImpUID(id)
+		allDigits(id[len(GeneratedAdultPrefix):])
+}
+
+// allDigits reports whether s is made of ASCII digits only.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
