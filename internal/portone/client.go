@@ -1,0 +1,175 @@
+package portone
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// DefaultBaseURL is the PortOne V2 REST API used when Config.BaseURL is empty.
+const DefaultBaseURL = "https://api.portone.io"
+
+// Config configures a Client. Only Secret is required.
+type Config struct {
+	// BaseURL is the API root, default DefaultBaseURL
+	// ("https://api.portone.io"). It must be an http or https URL without
+	// user information, query or fragment; a trailing slash is ignored and
+	// a path prefix is kept.
+	BaseURL string
+	// Secret is the V2 API secret, already resolved. It is sent only in
+	// the Authorization header and never logged.
+	Secret string
+	// StoreID, when set, is sent as the storeId query parameter of every
+	// lookup, so that PortOne answers only for that store.
+	StoreID string
+	// HTTPClient sends the requests. The default is a dedicated client with
+	// its own Transport (5 s dial and TLS handshake timeouts, 90 s idle
+	// timeout), no overall Timeout (each caller's context bounds its
+	// requests) and no redirect following.
+	HTTPClient *http.Client
+	// Now is the clock used to time calls, default time.Now.
+	Now func() time.Time
+	// Logger receives debug lines and the warning that the secret was
+	// refused, default zap.NewNop().
+	Logger *zap.Logger
+	// Observer, if set, is told about every HTTP call.
+	Observer Observer
+}
+
+// Client looks identity verifications up in PortOne V2. It implements
+// certification.Source and is safe for concurrent use.
+type Client struct {
+	base  string // no trailing slash
+	auth  string // "PortOne <secret>"
+	query string // "?storeId=..." or ""
+	hc    *http.Client
+	now   func() time.Time
+	log   atomic.Pointer[zap.Logger]
+	obs   Observer
+}
+
+// New checks cfg and returns a Client. It makes no network call.
+func New(cfg Config) (*Client, error) {
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cfg.Secret) == "" {
+		return nil, errors.New("portone config: api secret is empty")
+	}
+	if !headerSafe(cfg.Secret) {
+		return nil, errors.New("portone config: api secret holds spaces, control or non-ASCII characters")
+	}
+	c := &Client{
+		base: base,
+		auth: "PortOne " + cfg.Secret,
+		hc:   cfg.HTTPClient,
+		now:  cfg.Now,
+		obs:  cfg.Observer,
+	}
+	if cfg.StoreID != "" {
+		c.query = "?storeId=" + url.QueryEscape(cfg.StoreID)
+	}
+	if c.hc == nil {
+		c.hc = defaultHTTPClient()
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.obs == nil {
+		c.obs = nopObserver{}
+	}
+	c.SetLogger(cfg.Logger)
+	return c, nil
+}
+
+// headerSafe reports whether s can follow "PortOne " in a header value as
+// it is: printable ASCII without spaces.
+func headerSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseBaseURL checks raw (DefaultBaseURL when empty) and returns it without
+// a trailing slash. Errors never repeat the URL, which could hold a password.
+func parseBaseURL(raw string) (string, error) {
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", errors.New("portone config: base url does not parse")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", errors.New("portone config: base url scheme must be http or https")
+	case u.Host == "":
+		return "", errors.New("portone config: base url has no host")
+	case u.User != nil:
+		return "", errors.New("portone config: base url must not carry user information")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", errors.New("portone config: base url must not carry a query or fragment")
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// defaultHTTPClient returns a client with its own Transport so that the
+// plugin's settings never leak into or out of http.DefaultTransport.
+func defaultHTTPClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			ForceAttemptHTTP2:     true,
+			TLSHandshakeTimeout:   5 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConns:          32,
+			MaxIdleConnsPerHost:   32,
+			ExpectContinueTimeout: time.Second,
+		},
+		// PortOne does not redirect this endpoint; a redirect is treated as
+		// an invalid answer rather than followed (it would carry the
+		// secret to wherever it points).
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// SetLogger replaces the logger the client writes to; nil means no
+// logging. A client shared across config reloads is handed the newest
+// config's logger this way.
+func (c *Client) SetLogger(l *zap.Logger) {
+	if l == nil {
+		l = zap.NewNop()
+	}
+	c.log.Store(l)
+}
+
+// Close releases the idle connections of the client's HTTP transport, so
+// that a client that is no longer used leaves no goroutine behind. The
+// client must not be used afterwards.
+func (c *Client) Close() {
+	c.hc.CloseIdleConnections()
+}
+
+// failure builds a returned error: op, then the certification sentinel, then
+// the detail when there is one.
+func failure(op string, sentinel, detail error) error {
+	if detail == nil {
+		return fmt.Errorf("%s: %w", op, sentinel)
+	}
+	return fmt.Errorf("%s: %w: %w", op, sentinel, detail)
+}
