@@ -119,7 +119,9 @@ func TestLookupMapsEachErrorTypeAndRetriesOnlyServerErrors(t *testing.T) {
 			seq(answer(502, ``), answer(404, `{"type":"IDENTITY_VERIFICATION_NOT_FOUND"}`)), certification.ErrNotFound, 2,
 			[]string{"identity_verification/server_error", "identity_verification/not_found"}},
 		{"a redirect is not followed and is a failure",
-			func(w http.ResponseWriter, r *http.Request, _ int32) { http.Redirect(w, r, "/elsewhere", http.StatusFound) },
+			func(w http.ResponseWriter, r *http.Request, _ int32) {
+				http.Redirect(w, r, "/elsewhere", http.StatusFound)
+			},
 			certification.ErrFailed, 1, []string{"identity_verification/invalid_answer"}},
 		{"201 is an unexpected status", answer(201, verifiedBody), certification.ErrFailed, 1, []string{"identity_verification/invalid_answer"}},
 		{"malformed JSON is a failure", answer(200, `{"status":"VERIFIED",`), certification.ErrFailed, 1, []string{"identity_verification/invalid_answer"}},

@@ -45,7 +45,11 @@ func TestDecodeRecordMapsEachRule(t *testing.T) {
 	}{
 		// status
 		{name: "VERIFIED with every field maps every field", edit: func(v, c map[string]any) {}, want: func(*certification.Record) {}},
-		{name: "READY is not certified", edit: func(v, c map[string]any) { v["status"] = "READY"; delete(v, "verifiedCustomer"); delete(v, "verifiedAt") },
+		{name: "READY is not certified", edit: func(v, c map[string]any) {
+			v["status"] = "READY"
+			delete(v, "verifiedCustomer")
+			delete(v, "verifiedAt")
+		},
 			want: func(r *certification.Record) { *r = notCertified }},
 		{name: "FAILED is not certified", edit: func(v, c map[string]any) {
 			v["status"] = "FAILED"
