@@ -3,6 +3,13 @@
 // GET /certifications/{imp_uid}. It serves as the i'mport of the demo and of
 // the integration tests.
 //
+// It also imitates PortOne V2's GET /identity-verifications/{id}: the secret
+// in "Authorization: PortOne <secret>", the optional storeId query, bare
+// IdentityVerification objects (READY or VERIFIED) with RFC 3339 times, and
+// {"type","message"} error bodies. The same test identities answer under
+// V2 ids (V2IDPrefix and the V1 id's digits, see V2Identities), with the
+// same CI and DI, plus V2-only ones.
+//
 // The imitation follows the documented behaviour of the real API: every body
 // is the {"code","message","response"} envelope, timestamps are integer Unix
 // seconds, one access token is shared by every caller of the API key, a

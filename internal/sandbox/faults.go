@@ -50,7 +50,9 @@ const (
 	EndpointToken Endpoint = "token"
 	// EndpointCertification targets GET /certifications/{imp_uid}.
 	EndpointCertification Endpoint = "certification"
-	// EndpointAny targets both; it is the default when Endpoint is empty.
+	// EndpointAny targets every endpoint (see also
+	// EndpointIdentityVerification); it is the default when Endpoint is
+	// empty.
 	EndpointAny Endpoint = "any"
 )
 
@@ -60,8 +62,10 @@ type Fault struct {
 	// Name is the failure to imitate.
 	Name FaultName `json:"fault"`
 	// Endpoint is the calls the fault applies to; empty means EndpointAny.
-	// FaultTokenRevoked fires on certification calls only and
-	// FaultBadCredentials on getToken calls only, even under EndpointAny.
+	// Under EndpointAny a fault fires only on the calls it fits:
+	// FaultTokenRevoked on certification calls, FaultBadCredentials on
+	// getToken calls, FaultCodeNonzero on V1 calls and the V2 faults
+	// (FaultSecretRefused and the rest) on identity verification calls.
 	Endpoint Endpoint `json:"endpoint,omitempty"`
 	// Times is how many calls the fault still applies to before it clears
 	// itself; 0 means until cleared.
@@ -80,9 +84,9 @@ func (f Fault) validate() (Fault, error) {
 		f.Endpoint = EndpointAny
 	}
 	switch f.Endpoint {
-	case EndpointToken, EndpointCertification, EndpointAny:
+	case EndpointToken, EndpointCertification, EndpointIdentityVerification, EndpointAny:
 	default:
-		return f, fmt.Errorf("unknown fault endpoint %q: want token, certification or any", f.Endpoint)
+		return f, fmt.Errorf("unknown fault endpoint %q: want token, certification, identity_verification or any", f.Endpoint)
 	}
 	if f.Times < 0 {
 		return f, fmt.Errorf("fault times %d is negative", f.Times)
@@ -90,19 +94,11 @@ func (f Fault) validate() (Fault, error) {
 	if err := f.checkDelay(); err != nil {
 		return f, err
 	}
-	switch f.Name {
-	case FaultUnreachable, FaultHang, FaultStatus500, FaultStatus503,
-		FaultCodeNonzero, FaultResponseNull, FaultMalformedJSON, FaultSlow:
-	case FaultTokenRevoked:
-		if f.Endpoint == EndpointToken {
-			return f, fmt.Errorf("fault %q applies only to certification calls", f.Name)
-		}
-	case FaultBadCredentials:
-		if f.Endpoint == EndpointCertification {
-			return f, fmt.Errorf("fault %q applies only to getToken calls", f.Name)
-		}
-	default:
+	if !knownFault(f.Name) {
 		return f, fmt.Errorf("unknown fault %q", f.Name)
+	}
+	if f.Endpoint != EndpointAny && !faultFits(f.Name, f.Endpoint) {
+		return f, fmt.Errorf("fault %q does not apply to %s calls", f.Name, f.Endpoint)
 	}
 	return f, nil
 }
@@ -112,13 +108,7 @@ func (f Fault) appliesTo(e Endpoint) bool {
 	if f.Endpoint != EndpointAny && f.Endpoint != e {
 		return false
 	}
-	switch f.Name {
-	case FaultTokenRevoked:
-		return e == EndpointCertification
-	case FaultBadCredentials:
-		return e == EndpointToken
-	}
-	return true
+	return faultFits(f.Name, e)
 }
 
 // SetFault makes f the active fault, replacing any other. It reports an

@@ -62,7 +62,10 @@ type fixture struct {
 	certifiedAgo   time.Duration
 	foreigner      bool
 	foreignerV2    *bool
-	ci, di         bool
+	// foreignerUnknown leaves isForeigner out of the V2 answer (V2-only
+	// identities).
+	foreignerUnknown bool
+	ci, di           bool
 }
 
 var (

@@ -20,6 +20,13 @@ type Config struct {
 	// accepts. They default to DefaultAPIKey ("sandbox_key") and
 	// DefaultAPISecret ("sandbox_secret") when empty.
 	APIKey, APISecret string
+	// PortOneSecret is the V2 API secret the identity verification
+	// endpoint accepts in "Authorization: PortOne <secret>", default
+	// DefaultPortOneSecret ("sandbox_portone_secret").
+	PortOneSecret string
+	// PortOneStoreID is the only storeId the V2 endpoint accepts when a
+	// request names one, default DefaultPortOneStoreID ("store-sandbox").
+	PortOneStoreID string
 	// Now is the clock used for tokens and test identities. It defaults to
 	// time.Now; tests inject a fake clock.
 	Now func() time.Time
@@ -39,19 +46,25 @@ type Stats struct {
 	// MaxCertificationsInFlight is the most certification requests that
 	// were ever being answered at once (since New or the last Reset).
 	MaxCertificationsInFlight int64 `json:"max_certifications_in_flight"`
+	// IdentityVerifications counts requests under
+	// /identity-verifications/ (PortOne V2), whatever their method.
+	IdentityVerifications int64 `json:"identity_verifications"`
 }
 
 // Server is the sandbox i'mport API, an http.Handler. Create it once with
 // New and keep it for as long as its tokens, faults and counters should
 // live. It is safe for concurrent use.
 type Server struct {
-	key, secret string
-	now         func() time.Time
+	key, secret   string
+	portOneSecret string
+	storeID       string
+	now           func() time.Time
 
 	getTokenCalls   atomic.Int64
 	certCalls       atomic.Int64
 	certInFlight    atomic.Int64
 	certMaxInFlight atomic.Int64
+	v2Calls         atomic.Int64
 
 	mu        sync.Mutex
 	token     string // the active access token, "" when none was issued
@@ -66,12 +79,18 @@ type Server struct {
 // New returns a Server configured by cfg, with no token issued, no fault
 // active and zeroed counters.
 func New(cfg Config) *Server {
-	s := &Server{key: cfg.APIKey, secret: cfg.APISecret, now: cfg.Now}
+	s := &Server{key: cfg.APIKey, secret: cfg.APISecret, portOneSecret: cfg.PortOneSecret, storeID: cfg.PortOneStoreID, now: cfg.Now}
 	if s.key == "" {
 		s.key = DefaultAPIKey
 	}
 	if s.secret == "" {
 		s.secret = DefaultAPISecret
+	}
+	if s.portOneSecret == "" {
+		s.portOneSecret = DefaultPortOneSecret
+	}
+	if s.storeID == "" {
+		s.storeID = DefaultPortOneStoreID
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -86,6 +105,7 @@ func (s *Server) Stats() Stats {
 		Certifications:            s.certCalls.Load(),
 		CertificationsInFlight:    s.certInFlight.Load(),
 		MaxCertificationsInFlight: s.certMaxInFlight.Load(),
+		IdentityVerifications:     s.v2Calls.Load(),
 	}
 }
 
@@ -100,12 +120,14 @@ func (s *Server) Reset() {
 	s.getTokenCalls.Store(0)
 	s.certCalls.Store(0)
 	s.certMaxInFlight.Store(s.certInFlight.Load())
+	s.v2Calls.Store(0)
 }
 
 // Paths served, relative to the handler root.
 const (
 	pathGetToken        = "/users/getToken"
 	prefixCertificate   = "/certifications/"
+	prefixV2            = "/identity-verifications/"
 	pathControlFaults   = "/__sandbox/faults"
 	pathControlStats    = "/__sandbox/stats"
 	pathControlReset    = "/__sandbox/reset"
@@ -113,9 +135,10 @@ const (
 	msgMethodNotAllowed = "허용되지 않은 HTTP 메소드입니다."
 )
 
-// ServeHTTP routes r to the i'mport endpoints or the control endpoints.
-// Unknown paths are answered 404 and wrong methods 405, both with the
-// envelope.
+// ServeHTTP routes r to the i'mport V1 endpoints, the PortOne V2 identity
+// verification endpoint or the control endpoints. Unknown paths are
+// answered 404 and wrong methods 405, with the V1 envelope (a V2 error body
+// under /identity-verifications/).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
@@ -135,6 +158,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow(w, r, http.MethodGet) {
 			s.serveCertification(w, r, id)
 		}
+	case strings.HasPrefix(p, prefixV2):
+		s.v2Calls.Add(1)
+		id := strings.TrimPrefix(p, prefixV2)
+		if id == "" || strings.Contains(id, "/") {
+			writeV2Error(w, http.StatusNotFound, typeNotFound, msgV2NotFound)
+			return
+		}
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			writeV2Error(w, http.StatusMethodNotAllowed, typeInvalidRequest, msgMethodNotAllowed)
+			return
+		}
+		s.serveIdentityVerification(w, r, id)
 	case p == pathControlFaults:
 		if allow(w, r, http.MethodGet, http.MethodPost, http.MethodDelete) {
 			s.serveFaults(w, r)
