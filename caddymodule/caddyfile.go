@@ -36,6 +36,11 @@ func parseVerify(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 //	    api_key     <key>
 //	    api_secret  <secret>
 //	    api_base    <url>
+//	    portone {
+//	        api_secret <secret>
+//	        store_id   <store id>
+//	        api_base   <url>
+//	    }
 //	    timeout     <duration>
 //	    lookup_concurrency <n>
 //	    verify {
@@ -55,7 +60,10 @@ func parseVerify(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 //	    refusals    problem|handle_errors
 //	}
 //
-// api_key, api_secret and ci_hash_key are required. Write secrets as
+// ci_hash_key is required, and so are api_key and api_secret (i'mport V1)
+// unless a portone block selects PortOne V2 instead; a portone block
+// together with api_key, api_secret or api_base is an error, and with it
+// field defaults to identityVerificationId. Write secrets as
 // {env.NAME} or {file./path} placeholders: they are resolved when the
 // config is provisioned and never appear in the adapted JSON. (The
 // Caddyfile's own {$NAME} substitution would bake the value into the JSON.)
@@ -81,12 +89,19 @@ func (v *Verify) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("%s already specified", name)
 		}
 		seen[name] = true
+		if twoSources(seen) {
+			return d.Errf("%s: %v", name, errTwoSources)
+		}
 		if err := v.unmarshalSubdirective(d, name); err != nil {
 			return err
 		}
 	}
+	required := []string{"api_key", "api_secret", "ci_hash_key"}
+	if seen["portone"] {
+		required = []string{"ci_hash_key"}
+	}
 	var missing []string
-	for _, req := range []string{"api_key", "api_secret", "ci_hash_key"} {
+	for _, req := range required {
 		if !seen[req] {
 			missing = append(missing, req)
 		}
@@ -125,6 +140,12 @@ func (v *Verify) unmarshalSubdirective(d *caddyfile.Dispenser, name string) erro
 		if err := checkBaseURL(v.APIBase); err != nil {
 			return d.WrapErr(err)
 		}
+	case "portone":
+		p, err := unmarshalPortOne(d)
+		if err != nil {
+			return err
+		}
+		v.PortOne = p
 	case "timeout":
 		return durationArg(d, &v.Timeout)
 	case "lookup_concurrency":

@@ -12,21 +12,21 @@ import (
 // metrics registry of every config load (Caddy makes a new registry on each
 // load), tolerating AlreadyRegistered, so that a second handler or a reload
 // neither panics nor loses the metrics. No label ever carries an id, an IP
-// address or personal data: labels are refusal codes, endpoint names,
-// outcomes and store operations, all from fixed sets.
+// address or personal data: labels are refusal codes, source names,
+// endpoint names, outcomes and store operations, all from fixed sets.
 var (
 	verifications = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy",
 		Subsystem: "iamport",
 		Name:      "verifications_total",
-		Help:      "Requests that needed a verification, by outcome code (verified or the refusal code).",
-	}, []string{"code"})
+		Help:      "Requests that needed a verification, by outcome code (verified or the refusal code) and source (iamport or portone).",
+	}, []string{"code", "source"})
 
 	apiDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "caddy",
 		Subsystem: "iamport",
 		Name:      "api_request_duration_seconds",
-		Help:      "Latency of calls to the i'mport API, by endpoint (get_token, certification) and outcome.",
+		Help:      "Latency of calls to the verification API, by endpoint (get_token and certification for i'mport, identity_verification for PortOne V2) and outcome.",
 		Buckets:   []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	}, []string{"endpoint", "outcome"})
 
@@ -59,7 +59,7 @@ func registerMetrics(reg *prometheus.Registry, logger *zap.Logger) {
 	}
 }
 
-// apiObserver feeds the i'mport client's calls into the metrics.
+// apiObserver feeds the i'mport and PortOne clients' calls into the metrics.
 type apiObserver struct{}
 
 func (apiObserver) ObserveCall(endpoint, outcome string, d time.Duration) {

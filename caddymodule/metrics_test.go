@@ -127,8 +127,8 @@ func has(samples []sample, name string, want map[string]string) bool {
 }
 
 // allowedLabels is every label name the plugin's metrics may carry, with
-// the fixed set of values each may take: codes, endpoints, outcomes and
-// store operations. An id, an IP address or personal data is none of them.
+// the fixed set of values each may take: codes, sources, endpoints,
+// outcomes and store operations. An id, an IP address or personal data is none of them.
 func allowedLabels() map[string]map[string]bool {
 	set := func(vals ...string) map[string]bool {
 		m := map[string]bool{}
@@ -143,7 +143,8 @@ func allowedLabels() map[string]map[string]bool {
 	}
 	return map[string]map[string]bool{
 		"code":     codes,
-		"endpoint": set("get_token", "certification"),
+		"source":   set("iamport", "portone"),
+		"endpoint": set("get_token", "certification", "identity_verification"),
 		"outcome": set("ok", "not_found", "unauthorized", "client_error", "server_error",
 			"api_error", "invalid_answer", "network_error", "timeout",
 			"acquired", "abandoned"), // the lookup limiter's (timeout too)
@@ -211,11 +212,11 @@ func TestMetricsCountVerificationsRefusalsAndCallsAcrossAReload(t *testing.T) {
 		labels map[string]string
 		want   float64
 	}{
-		{"caddy_iamport_verifications_total", map[string]string{"code": "verified"}, 2},
-		{"caddy_iamport_verifications_total", map[string]string{"code": "underage"}, 1},
-		{"caddy_iamport_verifications_total", map[string]string{"code": "verification_not_found"}, 1},
-		{"caddy_iamport_verifications_total", map[string]string{"code": "imp_uid_reused"}, 1},
-		{"caddy_iamport_verifications_total", map[string]string{"code": "verification_unavailable"}, 2},
+		{"caddy_iamport_verifications_total", map[string]string{"code": "verified", "source": "iamport"}, 2},
+		{"caddy_iamport_verifications_total", map[string]string{"code": "underage", "source": "iamport"}, 1},
+		{"caddy_iamport_verifications_total", map[string]string{"code": "verification_not_found", "source": "iamport"}, 1},
+		{"caddy_iamport_verifications_total", map[string]string{"code": "imp_uid_reused", "source": "iamport"}, 1},
+		{"caddy_iamport_verifications_total", map[string]string{"code": "verification_unavailable", "source": "iamport"}, 2},
 		{"caddy_iamport_token_fetches_total", map[string]string{"outcome": "ok"}, 1},
 		{"caddy_iamport_api_request_duration_seconds_count", map[string]string{"endpoint": "get_token", "outcome": "ok"}, 1},
 		// adult, minor, adult again (looked up before the replay is

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/iamport"
 	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 	"github.com/verigate/caddy-iamport/internal/singleuse"
@@ -100,10 +101,15 @@ func (s pooledStore) Destruct() error { return s.Close() }
 
 // loadStore returns the single-use store for mode (as parseSingleUse
 // returns it), or nil when single use is off. Memory stores are shared by
-// every handler using the same i'mport account, so an id used on one site
-// cannot pass again on another site of the same Caddy; Redis stores are
-// shared by URL.
-func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (singleuse.Store, poolRef, error) {
+// every handler using the same account of the same source (account names
+// it), so an id used on one site cannot pass again on another site of the
+// same Caddy; Redis stores are shared by URL and source.
+//
+// Keys are namespaced by source, so a V1 id and a V2 id never collide:
+// each source's memory store is its own, and in Redis i'mport's keys are
+// caddy-iamport:used:<hash> (as before PortOne V2 existed) and PortOne's
+// caddy-iamport:used:portone:<hash>.
+func loadStore(mode string, repl *caddy.Replacer, rawURL, sourceName string, account ...string) (singleuse.Store, poolRef, error) {
 	var ref poolRef
 	var construct caddy.Constructor
 	switch mode {
@@ -116,7 +122,7 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 		if rawURL != "" {
 			return nil, ref, fmt.Errorf("redis_url is only used with single_use redis")
 		}
-		ref = poolRef{pool: stores, key: poolKey("memory", base, key)}
+		ref = poolRef{pool: stores, key: poolKey(append([]string{"memory", sourceName}, account...)...)}
 		construct = func() (caddy.Destructor, error) {
 			return pooledStore{singleuse.NewMemory()}, nil
 		}
@@ -129,10 +135,11 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 		if err != nil {
 			return nil, ref, fmt.Errorf("single_use redis: %w", err)
 		}
-		ref = poolRef{pool: stores, key: poolKey("redis", u)}
+		prefix := redisKeyPrefix(sourceName)
+		ref = poolRef{pool: stores, key: poolKey("redis", u, prefix)}
 		construct = func() (caddy.Destructor, error) {
 			routeRedisLogs()
-			return pooledStore{singleuse.NewRedisFromURL(parsed, singleuse.RedisOptions{})}, nil
+			return pooledStore{singleuse.NewRedisFromURL(parsed, singleuse.RedisOptions{KeyPrefix: prefix})}, nil
 		}
 	default:
 		return nil, ref, fmt.Errorf("single_use: unknown mode %q (want on, off or redis)", mode)
@@ -142,6 +149,14 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, base, key string) (sin
 		return nil, poolRef{}, fmt.Errorf("setting up single-use store: %w", err)
 	}
 	return val.(pooledStore).Store, ref, nil
+}
+
+// redisKeyPrefix is the Redis key prefix of a source's used ids.
+func redisKeyPrefix(sourceName string) string {
+	if sourceName == certification.SourceIamport {
+		return singleuse.DefaultKeyPrefix
+	}
+	return singleuse.DefaultKeyPrefix + sourceName + ":"
 }
 
 var redisLogsOnce sync.Once

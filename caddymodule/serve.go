@@ -54,6 +54,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	if repl == nil {
 		repl = caddy.NewReplacer()
 	}
+	repl.Set("http.iamport.source", v.source.Name())
 
 	// A request that must verify is judged as the upstream will get it:
 	// Connection nominations applied, no upgrade, no trailers.
@@ -73,7 +74,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	rec, err := v.source.Lookup(ctx, id)
 	cancel()
 	if err != nil {
-		return v.refuse(w, r, body, repl, lookupRefusal(err), idHash, start)
+		return v.refuse(w, r, body, repl, lookupRefusal(err, v.source.Name()), idHash, start)
 	}
 
 	decision, perr := v.policy.Check(rec)
@@ -101,9 +102,10 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	repl.Set("http.iamport.ci_hash", ciHash)
 	repl.Set("http.iamport.di", rec.DI)
 	repl.Set("http.iamport.birth_year", strconv.Itoa(decision.BirthYear))
-	verifications.WithLabelValues(codeVerified).Inc()
+	verifications.WithLabelValues(codeVerified, rec.Source).Inc()
 	if c := v.logger.Check(zapcore.InfoLevel, "identity verified"); c != nil {
-		c.Write(zap.String("code", codeVerified), zap.String("id_hash", idHash), zap.Duration("duration", time.Since(start)))
+		c.Write(zap.String("code", codeVerified), zap.String("source", rec.Source), zap.String("id_hash", idHash),
+			zap.Duration("duration", time.Since(start)))
 	}
 
 	if v.store == nil {
@@ -155,7 +157,7 @@ func (v *Verify) refuse(w http.ResponseWriter, r *http.Request, body *hopbyhop.B
 	hopbyhop.CloseAfterRefusal(w.Header(), r, body)
 	code := string(perr.Code)
 	repl.Set("http.iamport.code", code)
-	verifications.WithLabelValues(code).Inc()
+	verifications.WithLabelValues(code, v.source.Name()).Inc()
 	status := perr.Code.Status()
 	level := zapcore.InfoLevel
 	if status >= 500 {
@@ -167,7 +169,8 @@ func (v *Verify) refuse(w http.ResponseWriter, r *http.Request, body *hopbyhop.B
 		level = zapcore.DebugLevel
 	}
 	if c := v.logger.Check(level, "identity verification refused"); c != nil {
-		fields := []zap.Field{zap.String("code", code), zap.Int("status", status), zap.Duration("duration", time.Since(start))}
+		fields := []zap.Field{zap.String("code", code), zap.String("source", v.source.Name()), zap.Int("status", status),
+			zap.Duration("duration", time.Since(start))}
 		if idHash != "" {
 			fields = append(fields, zap.String("id_hash", idHash))
 		}
@@ -187,17 +190,19 @@ func (v *Verify) refuse(w http.ResponseWriter, r *http.Request, body *hopbyhop.B
 	return problem.Write(w, perr)
 }
 
-// lookupRefusal maps a verification source error to its refusal.
-func lookupRefusal(err error) *problem.Error {
+// lookupRefusal maps a verification source error to its refusal; the
+// detail names the source (i'mport or PortOne).
+func lookupRefusal(err error, sourceName string) *problem.Error {
+	name := sourceNames[sourceName]
 	switch {
 	case errors.Is(err, certification.ErrNotFound):
-		return problem.Wrap(problem.VerificationNotFound, "i'mport has no identity verification with this id", err)
+		return problem.Wrap(problem.VerificationNotFound, name+" has no identity verification with this id", err)
 	case errors.Is(err, lookuplimit.ErrNoSlot):
 		return problem.Wrap(problem.VerificationUnavailable, "too many identity verifications are in progress; try again shortly", err)
 	case errors.Is(err, certification.ErrUnavailable):
-		return problem.Wrap(problem.VerificationUnavailable, "i'mport could not be reached in time; try again shortly", err)
+		return problem.Wrap(problem.VerificationUnavailable, name+" could not be reached in time; try again shortly", err)
 	default:
-		return problem.Wrap(problem.VerificationFailed, "i'mport gave an answer that could not be used", err)
+		return problem.Wrap(problem.VerificationFailed, name+" gave an answer that could not be used", err)
 	}
 }
 

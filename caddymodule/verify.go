@@ -30,6 +30,7 @@ const (
 	DefaultAPIBase            = iamport.DefaultBaseURL
 	DefaultTimeout            = 10 * time.Second
 	DefaultField              = extract.DefaultField
+	DefaultPortOneField       = "identityVerificationId"
 	DefaultMaxBody            = extract.DefaultMaxBody
 	DefaultMaxVerificationAge = policy.DefaultMaxVerificationAge
 	DefaultHeaderPrefix       = "X-Verified-"
@@ -62,8 +63,16 @@ const (
 //
 // Placeholders set for later handlers and log fields:
 // {http.iamport.code} ("verified" or the refusal code),
-// {http.iamport.imp_uid}, {http.iamport.ci_hash}, {http.iamport.di} and
-// {http.iamport.birth_year} (the last four only on verified requests).
+// {http.iamport.source} ("iamport" or "portone"), {http.iamport.imp_uid}
+// (the verification id, whatever the source), {http.iamport.ci_hash},
+// {http.iamport.di} and {http.iamport.birth_year} (the last four only on
+// verified requests).
+//
+// The source is i'mport V1 (api_key, api_secret: a cached access token and
+// GET /certifications/{imp_uid}) or, with a portone block, PortOne V2 (GET
+// /identity-verifications/{id} with the API secret; the id field defaults
+// to identityVerificationId). Both give the same headers, refusal codes and
+// values.
 type Verify struct {
 	// The i'mport REST API key. Required. {env.*} and {file.*}
 	// placeholders are resolved at provision time, so the secret never
@@ -73,6 +82,10 @@ type Verify struct {
 	APISecret string `json:"api_secret,omitempty"`
 	// The base URL of the i'mport REST API. Default: https://api.iamport.kr.
 	APIBase string `json:"api_base,omitempty"`
+	// PortOne, when set, selects PortOne V2 identity verification as the
+	// source instead of i'mport V1. A handler has exactly one source, so
+	// it may not be combined with api_key, api_secret or api_base.
+	PortOne *PortOneConfig `json:"portone,omitempty"`
 	// The time budget for all calls to i'mport behind one request (token
 	// and certification lookup, including one retry). It also bounds how
 	// long a client may take to send the body. Default: 10s.
@@ -89,7 +102,7 @@ type Verify struct {
 	// sees must carry a verification.
 	VerifyRaw caddyhttp.RawMatcherSets `json:"verify,omitempty" caddy:"namespace=http.matchers"`
 	// The name of the JSON field, form field or query parameter holding
-	// the id. Default: imp_uid.
+	// the id. Default: imp_uid, or identityVerificationId with portone.
 	Field string `json:"field,omitempty"`
 	// The largest body, in bytes, read to find the id. Larger bodies are
 	// refused with 413 body_too_large. Default: 1 MiB.
@@ -166,28 +179,11 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	registerMetrics(ctx.GetMetricsRegistry(), v.logger)
 
 	repl := caddy.NewReplacer()
-	key, err := resolveSecret(repl, "api_key", v.APIKey)
-	if err != nil {
-		return err
-	}
-	secret, err := resolveSecret(repl, "api_secret", v.APISecret)
-	if err != nil {
-		return err
-	}
 	ciKey, err := resolveSecret(repl, "ci_hash_key", v.CIHashKey)
 	if err != nil {
 		return err
 	}
 	v.ciKey = []byte(ciKey)
-
-	base := v.APIBase
-	if base == "" {
-		base = DefaultAPIBase
-	}
-	base = repl.ReplaceKnown(base, "")
-	if err := checkBaseURL(base); err != nil {
-		return err
-	}
 
 	v.timeout = durationOr(v.Timeout, DefaultTimeout)
 	v.ttl = durationOr(v.MaxVerificationAge, DefaultMaxVerificationAge)
@@ -219,7 +215,6 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	if v.MaxBody < 0 {
 		return errors.New("max_body must be positive")
 	}
-	v.extract = extract.Options{Field: v.Field, MaxBody: v.MaxBody}.WithDefaults()
 
 	v.forward = v.forward[:0]
 	for _, f := range v.Forward {
@@ -234,24 +229,30 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 		return err
 	}
 
-	concurrency := v.LookupConcurrency
-	if concurrency == 0 {
-		concurrency = DefaultLookupConcurrency
+	// The one verification source: PortOne V2 with a portone block,
+	// i'mport V1 otherwise.
+	var account source
+	if v.PortOne != nil {
+		account, err = v.provisionPortOne(repl)
+	} else {
+		account, err = v.provisionIamport(repl)
 	}
-	client, ref, err := loadClient(base, key, secret, v.timeout, concurrency, v.logger)
 	if err != nil {
 		return err
 	}
-	v.poolKeys = append(v.poolKeys, ref)
-	v.source = client
+	v.source = account.src
+	field := v.Field
+	if field == "" {
+		field = account.field
+	}
 	// Every id found in a request must have the configured source's shape.
-	v.extract.ValidID = v.source.ValidID
+	v.extract = extract.Options{Field: field, MaxBody: v.MaxBody, ValidID: v.source.ValidID}.WithDefaults()
 
 	mode, err := parseSingleUse(valueOr(v.SingleUse, singleUseOn))
 	if err != nil {
 		return err
 	}
-	store, ref, err := loadStore(mode, repl, v.RedisURL, base, key)
+	store, ref, err := loadStore(mode, repl, v.RedisURL, v.source.Name(), account.id...)
 	if err != nil {
 		return err
 	}
