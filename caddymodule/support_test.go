@@ -78,6 +78,9 @@ type site struct {
 	host    string // e.g. "localhost" or "strict.localhost"
 	options string // extra iamport_verify subdirectives
 	after   string // handlers after iamport_verify; default reverse_proxy to the backend
+	// v2 selects the PortOne V2 source (a portone block with the test's V2
+	// secret and store) instead of the i'mport V1 credentials.
+	v2 bool
 }
 
 // config builds a whole Caddyfile: the global options, the gateway sites
@@ -102,18 +105,21 @@ func buildConfig(t *testing.T, globalExtra, backend string, sites []site) string
 		if after == "" {
 			after = "reverse_proxy " + backend
 		}
+		source := fmt.Sprintf("api_key %s\n\t\tapi_secret %s\n\t\tapi_base %s", key, testSecret, sandboxURL)
+		if s.v2 {
+			source = fmt.Sprintf("portone {\n\t\t\tapi_secret %s\n\t\t\tstore_id %s\n\t\t\tapi_base %s\n\t\t}",
+				v2SecretFor(t), v2StoreFor(t), sandboxURL)
+		}
 		fmt.Fprintf(&b, `
 http://%s:9080 {
 	iamport_verify {
-		api_key %s
-		api_secret %s
-		api_base %s
+		%s
 		ci_hash_key %s
 		%s
 	}
 	%s
 }
-`, s.host, key, testSecret, sandboxURL, testCIKey, s.options, after)
+`, s.host, source, testCIKey, s.options, after)
 	}
 	fmt.Fprintf(&b, `
 http://plain.localhost:9080 {
@@ -124,9 +130,13 @@ http://127.0.0.1:9081 {
 	iamport_sandbox {
 		api_key %s
 		api_secret %s
+		portone {
+			api_secret %s
+			store_id %s
+		}
 	}
 }
-`, backend, key, testSecret)
+`, backend, key, testSecret, v2SecretFor(t), v2StoreFor(t))
 	return b.String()
 }
 

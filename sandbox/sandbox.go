@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -29,7 +30,10 @@ func init() {
 
 // Sandbox is an HTTP handler that imitates the i'mport REST API endpoints
 // the gateway uses (POST /users/getToken and GET /certifications/{imp_uid})
-// with a fixed set of test identities, plus control endpoints under
+// and PortOne V2's GET /identity-verifications/{id} (with
+// "Authorization: PortOne <secret>"), with a fixed set of test identities
+// (V2 ids are "identity-verification-" and the V1 id's digits), plus
+// control endpoints under
 // /__sandbox/ (stats, faults, reset) for tests and demos. It is the i'mport
 // of the demo and of the integration tests. It has no authentication of its
 // own and must never be exposed publicly: bind its site to a loopback
@@ -44,9 +48,21 @@ type Sandbox struct {
 	APIKey string `json:"api_key,omitempty"`
 	// The API secret getToken accepts. Default: sandbox_secret.
 	APISecret string `json:"api_secret,omitempty"`
+	// The PortOne V2 settings the V2 endpoint accepts. Optional.
+	PortOne *PortOne `json:"portone,omitempty"`
 
 	srv *imitation.Server
 	key string // this sandbox's key in the usage pool; "" before Provision
+}
+
+// PortOne is what the sandbox's PortOne V2 endpoint accepts.
+type PortOne struct {
+	// The V2 API secret in "Authorization: PortOne <secret>". Default:
+	// sandbox_portone_secret. Placeholders are resolved at provision time.
+	APISecret string `json:"api_secret,omitempty"`
+	// The one storeId a request may name (403 FORBIDDEN for any other).
+	// Default: store-sandbox.
+	StoreID string `json:"store_id,omitempty"`
 }
 
 // servers holds one imitation per pair of credentials, so that a config
@@ -72,13 +88,16 @@ func (Sandbox) CaddyModule() caddy.ModuleInfo {
 // placeholders in the credentials are resolved here.
 func (s *Sandbox) Provision(caddy.Context) error {
 	repl := caddy.NewReplacer()
-	key := repl.ReplaceKnown(s.APIKey, "")
-	secret := repl.ReplaceKnown(s.APISecret, "")
+	cfg := imitation.Config{APIKey: repl.ReplaceKnown(s.APIKey, ""), APISecret: repl.ReplaceKnown(s.APISecret, "")}
+	if s.PortOne != nil {
+		cfg.PortOneSecret = repl.ReplaceKnown(s.PortOne.APISecret, "")
+		cfg.PortOneStoreID = repl.ReplaceKnown(s.PortOne.StoreID, "")
+	}
 	// The pool key is a hash, so credentials are never kept as map keys.
-	sum := sha256.Sum256([]byte(key + "\x00" + secret))
+	sum := sha256.Sum256([]byte(strings.Join([]string{cfg.APIKey, cfg.APISecret, cfg.PortOneSecret, cfg.PortOneStoreID}, "\x00")))
 	poolKey := hex.EncodeToString(sum[:])
 	val, _, err := servers.LoadOrNew(poolKey, func() (caddy.Destructor, error) {
-		return pooledServer{imitation.New(imitation.Config{APIKey: key, APISecret: secret})}, nil
+		return pooledServer{imitation.New(cfg)}, nil
 	})
 	if err != nil {
 		return err
@@ -108,10 +127,15 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 //	iamport_sandbox [<matcher>] {
 //	    api_key    <key>
 //	    api_secret <secret>
+//	    portone {
+//	        api_secret <secret>
+//	        store_id   <store id>
+//	    }
 //	}
 //
 // The block is optional; without it the sandbox accepts sandbox_key and
-// sandbox_secret.
+// sandbox_secret (V1) and sandbox_portone_secret with no storeId or
+// store-sandbox (V2).
 func (s *Sandbox) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
 	if d.NextArg() {
@@ -124,8 +148,36 @@ func (s *Sandbox) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			dst = &s.APIKey
 		case "api_secret":
 			dst = &s.APISecret
+		case "portone":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			s.PortOne = new(PortOne)
+			if err := s.PortOne.unmarshal(d); err != nil {
+				return err
+			}
+			continue
 		default:
 			return d.Errf("unrecognized subdirective: %s", d.Val())
+		}
+		if !d.AllArgs(dst) {
+			return d.ArgErr()
+		}
+	}
+	return nil
+}
+
+// unmarshal reads the portone block's subdirectives.
+func (p *PortOne) unmarshal(d *caddyfile.Dispenser) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var dst *string
+		switch d.Val() {
+		case "api_secret":
+			dst = &p.APISecret
+		case "store_id":
+			dst = &p.StoreID
+		default:
+			return d.Errf("portone: unrecognized subdirective: %s", d.Val())
 		}
 		if !d.AllArgs(dst) {
 			return d.ArgErr()

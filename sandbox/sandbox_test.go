@@ -22,7 +22,16 @@ func TestSandboxCaddyfile(t *testing.T) {
 	if s.APIKey != "k" || s.APISecret != "s" {
 		t.Fatalf("got %+v", s)
 	}
+	var v2 Sandbox
+	if err := v2.UnmarshalCaddyfile(caddyfile.NewTestDispenser("iamport_sandbox {\n\tportone {\n\t\tapi_secret p\n\t\tstore_id st\n\t}\n\tapi_key k\n}")); err != nil {
+		t.Fatal(err)
+	}
+	if v2.APIKey != "k" || v2.PortOne == nil || *v2.PortOne != (PortOne{APISecret: "p", StoreID: "st"}) {
+		t.Fatalf("got %+v", v2)
+	}
 	cases := []struct{ name, input, wantErr string }{
+		{"unknown portone subdirective", "iamport_sandbox {\n\tportone {\n\t\tapi_key k\n\t}\n}", "portone: unrecognized subdirective: api_key, at Testfile:3"},
+		{"portone with an argument", "iamport_sandbox {\n\tportone x\n}", "wrong argument count or unexpected line ending after 'x', at Testfile:2"},
 		{"unknown subdirective", "iamport_sandbox {\n\tfaults on\n}", "unrecognized subdirective: faults, at Testfile:2"},
 		{"api_key without value", "iamport_sandbox {\n\tapi_key\n}", "wrong argument count or unexpected line ending after 'api_key', at Testfile:2"},
 		{"api_secret with two values", "iamport_sandbox {\n\tapi_key k\n\tapi_secret a b\n}", "wrong argument count or unexpected line ending after 'a', at Testfile:3"},
