@@ -24,6 +24,7 @@ func TestDemoCaddyfileRunsTheREADMEScenarios(t *testing.T) {
 	}
 
 	status, body := post(`{"imp_uid":"imp_100000000001","nick":"kim"}`)
+	v1Body := body
 	if status != 200 || !regexp.MustCompile(`X-Verified-CI-Hash: +[0-9a-f]{64}\n`).MatchString(body) ||
 		!regexp.MustCompile(`X-Verified-Birth-Year: +(19|20)\d\d\n`).MatchString(body) {
 		t.Fatalf("pass: %d %q", status, body)
@@ -34,6 +35,24 @@ func TestDemoCaddyfileRunsTheREADMEScenarios(t *testing.T) {
 	if status, body := post(`{"imp_uid":"imp_100000000001"}`); status != 409 || !strings.Contains(body, `"code":"imp_uid_reused"`) {
 		t.Fatalf("replay: %d %q", status, body)
 	}
+	// The same through PortOne V2 on /signup/v2.
+	postV2 := func(body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, "http://localhost:8080/signup/v2", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		return send(t, req)
+	}
+	status, v2 := postV2(`{"identityVerificationId":"identity-verification-100000000001","nick":"kim"}`)
+	ciHash := regexp.MustCompile(`X-Verified-CI-Hash: +([0-9a-f]{64})\n`)
+	if status != 200 || ciHash.FindStringSubmatch(v2) == nil || ciHash.FindStringSubmatch(v2)[1] != ciHash.FindStringSubmatch(v1Body)[1] {
+		t.Fatalf("V2 pass (the V1 adult's CI hash is %v): %d %q", ciHash.FindStringSubmatch(v1Body), status, v2)
+	}
+	if status, body := postV2(`{"identityVerificationId":"identity-verification-100000000002"}`); status != 403 || !strings.Contains(body, `"code":"underage"`) {
+		t.Fatalf("V2 underage: %d %q", status, body)
+	}
+	if status, body := postV2(`{"identityVerificationId":"identity-verification-100000000001"}`); status != 409 || !strings.Contains(body, `"code":"imp_uid_reused"`) {
+		t.Fatalf("V2 replay: %d %q", status, body)
+	}
+
 	req, _ := http.NewRequest(http.MethodGet, "http://localhost:8080/profile", nil)
 	req.Header.Set("X-Verified-CI-Hash", "forged")
 	req.Header.Set("x-verified-birth-year", "1970")
