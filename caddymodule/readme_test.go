@@ -12,7 +12,7 @@ import (
 
 // TestReadmeDocumentsEveryCodeIdentityAndMetric keeps the README's tables
 // in step with the code: every refusal code with its status, every sandbox
-// identity, and every metric.
+// identity (V1 and V2), and every metric.
 func TestReadmeDocumentsEveryCodeIdentityAndMetric(t *testing.T) {
 	raw, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -25,7 +25,7 @@ func TestReadmeDocumentsEveryCodeIdentityAndMetric(t *testing.T) {
 			t.Errorf("README's refusal table lacks %q", row)
 		}
 	}
-	for _, id := range sandbox.Identities() {
+	for _, id := range append(sandbox.Identities(), sandbox.V2Identities()...) {
 		row := fmt.Sprintf("| `%s` | %s |", id.ID, id.Label)
 		if !strings.Contains(readme, row) {
 			t.Errorf("README's sandbox table lacks %q", row)
