@@ -4,11 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 )
 
 func TestUnmarshalCaddyfileReadsThePortOneBlock(t *testing.T) {
@@ -104,5 +110,47 @@ func TestProvisionRefusesTwoSourcesAndDefaultsTheV2Field(t *testing.T) {
 			t.Errorf("Provision with %+v = %v, want a portone error", p, err)
 		}
 		_ = v.Cleanup()
+	}
+}
+
+// TestPortOneLookupsShareTheLookupConcurrencyCap proves the V2 source sits
+// behind lookup_concurrency: with a cap of 1 and one lookup held at
+// PortOne, a second lookup gets no slot and makes no call.
+func TestPortOneLookupsShareTheLookupConcurrencyCap(t *testing.T) {
+	var calls atomic.Int64
+	release := make(chan struct{})
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer fake.Close()
+	defer close(release)
+
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	defer cancel()
+	v := &Verify{PortOne: &PortOneConfig{APISecret: "cap-test", APIBase: fake.URL}, CIHashKey: "k", LookupConcurrency: 1}
+	if err := v.Provision(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer v.Cleanup()
+
+	first, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() { _, _ = v.source.Lookup(first, "identity-verification-1") }()
+	for calls.Load() == 0 {
+		time.Sleep(time.Millisecond) // polling until the first call holds the slot
+	}
+	short, done := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer done()
+	_, err := v.source.Lookup(short, "identity-verification-2")
+	if !errors.Is(err, lookuplimit.ErrNoSlot) {
+		t.Fatalf("second lookup: %v, want ErrNoSlot", err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d calls to PortOne, want 1", n)
 	}
 }
