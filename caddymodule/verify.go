@@ -36,22 +36,24 @@ const (
 	DefaultHeaderPrefix       = "X-Verified-"
 )
 
-// Verify is an HTTP handler that turns an i'mport identity verification id
-// (imp_uid) carried by a request into trusted identity headers for the next
-// handler, usually reverse_proxy.
+// Verify is an HTTP handler that turns an identity verification id carried
+// by a request (an i'mport imp_uid, or a PortOne V2 identityVerificationId
+// with a portone block) into trusted identity headers for the next handler,
+// usually reverse_proxy.
 //
 // On every request it sees, Verify first deletes every request header whose
 // name, lower-cased and with '_' and '.' read as '-', starts with the header
 // prefix (default X-Verified-), so a client can never forge an identity
 // header. Requests that match none of the `verify` matcher sets (when any are
 // configured) then go on unchanged. Every other request must carry an
-// imp_uid, in the JSON body, the form body or the query string; Verify looks
-// it up at i'mport with a cached access token, applies the policy
+// id, in the JSON body, the form body or the query string; Verify looks it
+// up at the source (i'mport with a cached access token, or PortOne V2 with
+// the API secret), applies the policy
 // (certified, age limits, foreigners, freshness), reserves the id so that it
 // passes only once, and sets:
 //
 //   - X-Verified-CI-Hash: lower-case hex HMAC-SHA256 of the CI keyed with ci_hash_key;
-//   - X-Verified-DI: the DI (left out when i'mport gives none);
+//   - X-Verified-DI: the DI (left out when the source gives none);
 //   - X-Verified-Birth-Year: the year of birth;
 //   - and the opt-in fields listed in `forward`.
 //
@@ -172,8 +174,9 @@ func (Verify) CaddyModule() caddy.ModuleInfo {
 
 // Provision sets up the handler: it resolves placeholders in the secrets,
 // applies defaults, and builds (or reuses, across config reloads) the
-// i'mport client with its token cache and the single-use store. It makes
-// no network call, so `caddy validate` never contacts i'mport or Redis.
+// verification source (the i'mport client with its token cache, or the
+// PortOne V2 client) and the single-use store. It makes no network call,
+// so `caddy validate` never contacts i'mport, PortOne or Redis.
 func (v *Verify) Provision(ctx caddy.Context) error {
 	v.logger = ctx.Logger()
 	registerMetrics(ctx.GetMetricsRegistry(), v.logger)
