@@ -106,3 +106,22 @@ func TestEveryRefusalWithThePortOneSource(t *testing.T) {
 		t.Errorf("a fault is still active after the cases: %s", f)
 	}
 }
+
+// TestConnectOnAV2VerifyPathIsRefused is tunnel_refused with the PortOne
+// V2 source: a CONNECT to the signup path carrying a valid V2 id never
+// becomes a tunnel to the upstream, and PortOne is not asked.
+func TestConnectOnAV2VerifyPathIsRefused(t *testing.T) {
+	up := newRawUpstream(t)
+	startCaddy(t, config(t, up.addr(), site{host: "localhost", v2: true, options: "verify {\n\t\t\tpath /signup\n\t\t}"}))
+	calls := v2Calls(t)
+	c := dialGateway(t)
+	c.send("CONNECT /signup?identityVerificationId=" + v2Adult + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	status, _, got := c.answer()
+	var doc problemDoc
+	if err := jsonUnmarshal(got, &doc); err != nil || status != 400 || doc.Code != "tunnel_refused" {
+		t.Fatalf("answer %d %s, want 400 tunnel_refused", status, got)
+	}
+	if up.count() != 0 || v2Calls(t) != calls {
+		t.Fatal("a CONNECT reached the upstream or PortOne")
+	}
+}
