@@ -35,6 +35,10 @@ var snippets = []snippet{
 			if _, err := exec.LookPath("node"); err != nil {
 				return "node is not installed (apt-get install nodejs npm)"
 			}
+			// jose 6 needs the global WebCrypto of Node 20 and later.
+			if exec.Command("node", "-e", "process.exit(globalThis.crypto?.subtle ? 0 : 1)").Run() != nil {
+				return "node is older than 20 (jose 6 needs its global WebCrypto)"
+			}
 			if _, err := os.Stat(filepath.Join(snippetDir, "node_modules", "jose", "package.json")); err != nil {
 				return "the jose package is not installed (cd docs/assertion && npm ci)"
 			}
