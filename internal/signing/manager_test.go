@@ -179,6 +179,15 @@ func TestRotationFollowsTheDocumentedTimeline(t *testing.T) {
 		t.Errorf("after retention: published %v, want only K2", got)
 	}
 
+	// A refresh during retention keeps K1 in storage and published.
+	clock.Set(unpublishAt.Add(-time.Second))
+	if got := ids(refresh(t, b).Published(clock.Now())); !slices.Equal(got, []string{k1, k2}) {
+		t.Fatalf("during retention, after a refresh: published %v, want both keys", got)
+	}
+	if st := stored(t, dir); len(st.Keys) != 2 {
+		t.Fatalf("during retention the storage holds %v", st.IDsAndRotate())
+	}
+
 	// A refresh after retention deletes K1 from storage.
 	clock.Set(unpublishAt.Add(time.Minute))
 	if got := refresh(t, a).IDs(); !slices.Equal(got, []string{k2}) {
