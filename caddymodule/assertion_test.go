@@ -416,4 +416,3 @@ http://localhost:9999 {
 		t.Fatalf("adapt and validate wrote to the storage: %v", entries)
 	}
 }
-
