@@ -416,3 +416,34 @@ http://localhost:9999 {
 		t.Fatalf("adapt and validate wrote to the storage: %v", entries)
 	}
 }
+
+func TestAdaptOrdersTheJWKSAfterVerifyAndBeforeRespond(t *testing.T) {
+	src := `http://localhost:9999 {
+	respond /other "other"
+	iamport_jwks /.well-known/jwks.json
+	iamport_verify {
+		api_key k
+		api_secret s
+		ci_hash_key c
+		verify {
+			path /signup
+		}
+		assertion https://app.example {
+			lifetime 1m
+			key_file {env.KEY_FILE}
+		}
+	}
+}`
+	adapted, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(adapted)
+	verify, jwks, respond := strings.Index(s, `"handler":"iamport_verify"`), strings.Index(s, `"handler":"iamport_jwks"`), strings.Index(s, `"handler":"static_response"`)
+	if !(verify >= 0 && verify < jwks && jwks < respond) {
+		t.Fatalf("handler order: iamport_verify@%d iamport_jwks@%d static_response@%d in %s", verify, jwks, respond, s)
+	}
+	if !strings.Contains(s, `"assertion":{"audience":"https://app.example","key_files":["{env.KEY_FILE}"],"lifetime":60000000000}`) {
+		t.Fatalf("assertion JSON not as expected: %s", s)
+	}
+}
