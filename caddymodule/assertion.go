@@ -150,7 +150,7 @@ func (s *assertionSigner) stop() {
 var reservedHeaders = map[string]bool{
 	"Host": true, "Content-Length": true, "Content-Type": true, "Content-Encoding": true,
 	"Transfer-Encoding": true, "Connection": true, "Keep-Alive": true, "Te": true, "Trailer": true,
-	"Upgrade": true, "Cookie": true, "Proxy-Authorization": true, "Proxy-Connection": true,
+	"Upgrade": true, "Cookie": true, "Authorization": true, "Proxy-Authorization": true, "Proxy-Connection": true,
 	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
 }
 
