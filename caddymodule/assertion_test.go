@@ -447,3 +447,43 @@ func TestAdaptOrdersTheJWKSAfterVerifyAndBeforeRespond(t *testing.T) {
 		t.Fatalf("assertion JSON not as expected: %s", s)
 	}
 }
+
+func TestAReplayedAssertionSentAsATrailerNeverReachesTheUpstream(t *testing.T) {
+	for _, header := range []string{"X-Verified-Assertion", "X-Identity-Token"} {
+		t.Run(header, func(t *testing.T) {
+			up := newRawUpstream(t)
+			startCaddy(t, buildConfig(t, storageOption(storageDir(t)), up.addr(), []site{
+				assertionSite(up.addr(), "assertion "+testAudience+" {\n\t\t\theader "+header+"\n\t\t}", ""),
+			}))
+			resp, body := postJSON(t, currentTester, "localhost", "/signup", `{"imp_uid":"`+idAdult+`"}`)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			first := up.waitRequests(t, 1)
+			real := first.header(header)
+			if real == "" {
+				t.Fatal("no assertion on a verified request")
+			}
+			// The real assertion, replayed as a declared trailer of an
+			// exempt request (some servers merge trailers into headers).
+			c := dialGateway(t)
+			c.send("POST /comment HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n" +
+				"Transfer-Encoding: chunked\r\nTrailer: " + header + ", X-Checksum\r\n\r\n" +
+				chunkedBody("hello") + header + ": " + real + "\r\nX-Checksum: 1\r\n\r\n")
+			if status, _, got := c.answer(); status != http.StatusOK {
+				t.Fatalf("status %d: %s", status, got)
+			}
+			q := up.waitRequests(t, 2)
+			checksum := false
+			for _, f := range q.Trailers {
+				if strings.EqualFold(f.Name, header) {
+					t.Fatalf("the replayed assertion reached the upstream as a trailer: %+v", q.Trailers)
+				}
+				checksum = checksum || f.Name == "X-Checksum"
+			}
+			if !checksum {
+				t.Fatalf("the control trailer X-Checksum did not arrive either: %+v", q.Trailers)
+			}
+		})
+	}
+}

@@ -270,6 +270,9 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 		if v.signer, err = v.Assertion.provision(ctx, prefix, v.logger); err != nil {
 			return err
 		}
+		// A client's Connection or trailers must not remove or add the
+		// assertion header either, also when it is outside the prefix.
+		v.hops = v.hops.WithName(v.signer.header)
 	}
 	return nil
 }
