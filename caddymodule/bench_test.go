@@ -7,7 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/verigate/caddy-iamport/internal/iamport"
 	"github.com/verigate/caddy-iamport/internal/sandbox"
+	"github.com/verigate/caddy-iamport/internal/signing"
 )
 
 // The benchmarks in this file measure Verify.ServeHTTP itself, without
@@ -42,7 +46,11 @@ const benchVerifyJSON = `{
 // then points its i'mport client at rt (in memory, no sockets) and gives it
 // an Info-level JSON logger writing to io.Discard, so that the log line of
 // every verification is encoded as in production but not printed.
-func newBenchVerify(b testing.TB, singleUse string, rt http.RoundTripper) *Verify {
+//
+// With assertion set, the handler also signs an assertion with a P-256 key
+// read from a key file (as with the storage keys, the key set is in memory
+// before the timed loop; only the signature is measured).
+func newBenchVerify(b testing.TB, singleUse string, rt http.RoundTripper, assertion ...bool) *Verify {
 	b.Helper()
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	b.Cleanup(cancel)
@@ -51,6 +59,9 @@ func newBenchVerify(b testing.TB, singleUse string, rt http.RoundTripper) *Verif
 		b.Fatal(err)
 	}
 	v.SingleUse = singleUse
+	if len(assertion) > 0 && assertion[0] {
+		v.Assertion = &Assertion{Audience: "https://app.example", KeyFiles: []string{benchKeyFile(b)}}
+	}
 	if err := v.Provision(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -72,6 +83,24 @@ func newBenchVerify(b testing.TB, singleUse string, rt http.RoundTripper) *Verif
 		v.source = c
 	}
 	return v
+}
+
+// benchKeyFile writes a new P-256 key to a PEM file.
+func benchKeyFile(b testing.TB) string {
+	b.Helper()
+	key, err := signing.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := key.MarshalPEM()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "key.pem")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return path
 }
 
 // benchRequest is a request as Caddy's server hands it to a handler: a
@@ -161,6 +190,18 @@ func BenchmarkExempt(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := v.ServeHTTP(w, r, benchNext); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// The same with an assertion configured: the handler also starts (or,
+	// once done, skips) the key load; no allocation either.
+	b.Run("get_assertion", func(b *testing.B) {
+		va := newBenchVerify(b, "off", nil, true)
+		r := benchRequest(http.MethodGet, "/profile", benchBrowserHeaders())
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := va.ServeHTTP(w, r, benchNext); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -286,9 +327,10 @@ func BenchmarkVerification(b *testing.B) {
 		{"replay", func(b *testing.B) http.RoundTripper { return benchRecordedAnswers(b) }},
 	}
 	for _, tr := range transports {
-		for _, mode := range []string{"off", "on"} {
-			b.Run(tr.name+"/single_use_"+mode, func(b *testing.B) {
-				v := newBenchVerify(b, mode, tr.rt(b))
+		for _, variant := range []string{"off", "on", "on+assertion"} {
+			mode, _, signed := strings.Cut(variant, "+")
+			b.Run(tr.name+"/single_use_"+variant, func(b *testing.B) {
+				v := newBenchVerify(b, mode, tr.rt(b), signed)
 				w := &benchWriter{h: http.Header{}}
 				h := http.Header{
 					"Content-Type":   {"application/json"},
@@ -300,6 +342,9 @@ func BenchmarkVerification(b *testing.B) {
 				var seen string
 				next := caddyhttp.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
 					seen = r.Header.Get("X-Verified-Ci-Hash")
+					if signed && r.Header.Get("X-Verified-Assertion") == "" {
+						seen = ""
+					}
 					return nil
 				})
 				ctx := context.Background()

@@ -58,6 +58,13 @@ func parseVerify(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 //	    header_prefix <prefix>
 //	    forward     <field...>
 //	    refusals    problem|handle_errors
+//	    assertion   <audience> {
+//	        issuer   <string>
+//	        lifetime <duration>
+//	        header   <name>
+//	        key_file <path>
+//	        rotate   <duration>
+//	    }
 //	}
 //
 // ci_hash_key is required, and so are api_key and api_secret (i'mport V1)
@@ -68,7 +75,7 @@ func parseVerify(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 // config is provisioned and never appear in the adapted JSON. (The
 // Caddyfile's own {$NAME} substitution would bake the value into the JSON.)
 // Every subdirective may appear once, except verify and forward, which add
-// to what earlier lines gave.
+// to what earlier lines gave (and key_file inside assertion).
 //
 // Every error names the file and the line: the subdirective's line for a
 // bad or empty value, a malformed placeholder or a conflict (max_age below
@@ -250,6 +257,12 @@ func (v *Verify) unmarshalSubdirective(d *caddyfile.Dispenser, name string) erro
 		if _, err := parseRefusals(v.Refusals); err != nil {
 			return d.WrapErr(err)
 		}
+	case "assertion":
+		a, err := unmarshalAssertion(d)
+		if err != nil {
+			return err
+		}
+		v.Assertion = a
 	default:
 		return d.Errf("unrecognized subdirective: %s", name)
 	}

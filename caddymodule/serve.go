@@ -21,6 +21,7 @@ import (
 	"github.com/verigate/caddy-iamport/internal/identity"
 	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 	"github.com/verigate/caddy-iamport/internal/problem"
+	"github.com/verigate/caddy-iamport/internal/signing"
 )
 
 // codeVerified is {http.iamport.code} for a request that passed.
@@ -37,6 +38,9 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	// tunnel past or add one on the way to the upstream.
 	v.filter.Strip(r.Header)
 	v.hops.Clean(r)
+	if v.signer != nil {
+		v.signer.prepare(r.Header)
+	}
 
 	if len(v.verifySets) > 0 {
 		match, err := v.verifySets.AnyMatchWithError(r)
@@ -82,6 +86,13 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 		return v.refuse(w, r, body, repl, perr, idHash, start)
 	}
 
+	var keys *signing.KeySet
+	if v.signer != nil {
+		if keys, perr = v.signer.keySet(r.Context(), v.timeout); perr != nil {
+			return v.refuse(w, r, body, repl, perr, idHash, start)
+		}
+	}
+
 	if v.store != nil {
 		ok, err := v.store.Reserve(r.Context(), id, v.ttl)
 		if err != nil {
@@ -97,6 +108,14 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 
 	ciHash := identity.HashCI(v.ciKey, rec.CI)
 	identity.Set(r.Header, v.HeaderPrefix, identity.Values{Record: rec, CIHash: ciHash, Age: decision.Age}, v.forward)
+	if v.signer != nil {
+		if perr := v.signer.attach(r.Header, keys, &rec, ciHash, decision.Age, v.forward); perr != nil {
+			if v.store != nil {
+				v.release(id, idHash)
+			}
+			return v.refuse(w, r, body, repl, perr, idHash, start)
+		}
+	}
 	repl.Set("http.iamport.code", codeVerified)
 	repl.Set("http.iamport.imp_uid", id)
 	repl.Set("http.iamport.ci_hash", ciHash)

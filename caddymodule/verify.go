@@ -148,6 +148,9 @@ type Verify struct {
 	// "handle_errors" (an error with the refusal's status, for the site's
 	// handle_errors routes; {http.iamport.code} names the refusal).
 	Refusals string `json:"refusals,omitempty"`
+	// A signed identity assertion (JWT) added to every verified request;
+	// see Assertion. Default: none.
+	Assertion *Assertion `json:"assertion,omitempty"`
 
 	verifySets caddyhttp.MatcherSets
 	filter     identity.Filter
@@ -162,6 +165,7 @@ type Verify struct {
 	ttl        time.Duration
 	logger     *zap.Logger
 	poolKeys   []poolRef
+	signer     *assertionSigner
 }
 
 // CaddyModule returns the Caddy module information.
@@ -267,6 +271,15 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	if _, err := parseRefusals(valueOr(v.Refusals, refusalsProblem)); err != nil {
 		return err
 	}
+
+	if v.Assertion != nil {
+		if v.signer, err = v.Assertion.provision(ctx, prefix, v.logger); err != nil {
+			return err
+		}
+		// A client's Connection or trailers must not remove or add the
+		// assertion header either, also when it is outside the prefix.
+		v.hops = v.hops.WithName(v.signer.header)
+	}
 	return nil
 }
 
@@ -278,8 +291,10 @@ func (v *Verify) Validate() error {
 }
 
 // Cleanup releases this instance's hold on the shared i'mport client and
-// single-use store; the last holder closes them.
+// single-use store (the last holder closes them) and stops the background
+// refresh of the assertion keys.
 func (v *Verify) Cleanup() error {
+	v.signer.stop()
 	var errs []error
 	for _, ref := range v.poolKeys {
 		if err := ref.release(); err != nil {

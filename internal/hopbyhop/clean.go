@@ -7,9 +7,11 @@ import (
 	"github.com/verigate/caddy-iamport/internal/identity"
 )
 
-// Guard applies the hop-by-hop rules for one identity header prefix.
+// Guard applies the hop-by-hop rules for one identity header prefix (and,
+// with WithName, one more header name).
 type Guard struct {
 	filter identity.Filter
+	extra  identity.Filter // one more identity header outside the prefix (WithName)
 }
 
 // New returns a Guard for the identity headers under prefix (such as
@@ -17,6 +19,15 @@ type Guard struct {
 // prefix makes a Guard whose Connection and trailer rules remove nothing;
 // its Upgrade rules still apply.
 func New(prefix string) Guard { return Guard{filter: identity.NewFilter(prefix)} }
+
+// WithName returns a copy of g whose Connection and trailer rules also
+// cover the header name (compared as identity.NewNameFilter compares it),
+// such as a signed-assertion header named outside the prefix. A Guard
+// covers at most one such name; a later call replaces it.
+func (g Guard) WithName(name string) Guard {
+	g.extra = identity.NewNameFilter(name)
+	return g
+}
 
 // Clean applies the rules for every request the gateway sees, exempt or
 // not (see the package documentation):
@@ -59,7 +70,7 @@ func (g Guard) cleanConnection(h http.Header, vals []string, dropUpgrade bool) {
 		return
 	}
 	drop := func(e string) bool {
-		return g.filter.Matches(e) ||
+		return g.filter.Matches(e) || g.extra.Matches(e) ||
 			strings.EqualFold(e, "HTTP2-Settings") ||
 			dropUpgrade && strings.EqualFold(e, "upgrade")
 	}

@@ -179,3 +179,28 @@ func browserHeaders() http.Header {
 		"Upgrade-Insecure-Requests": {"1"},
 	}
 }
+
+func TestWithNameCoversOneMoreHeaderOutsideThePrefix(t *testing.T) {
+	g := New(prefix).WithName("X-Identity-Token")
+	r := &http.Request{Header: http.Header{"Connection": {"x_identity_token, X-Identity-Token-2, X-Verified-DI, close"}}}
+	g.Clean(r)
+	if got := r.Header["Connection"]; !reflect.DeepEqual(got, []string{"X-Identity-Token-2, close"}) {
+		t.Fatalf("Connection = %q, want the assertion header and the prefix's names gone", got)
+	}
+
+	raw := "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n" +
+		"Trailer: X-Identity-Token, X-Checksum\r\n\r\n" +
+		"5\r\nhello\r\n0\r\n" +
+		"X-Identity-Token: forged\r\nX-Checksum: 1\r\nX.Identity.Token: forged\r\n\r\n"
+	tr := readRequest(t, raw)
+	g.Clean(tr)
+	if got := keys(tr.Trailer); !reflect.DeepEqual(got, []string{"X-Checksum"}) {
+		t.Fatalf("declared trailers after Clean = %v, want [X-Checksum]", got)
+	}
+	if _, err := io.ReadAll(tr.Body); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(tr.Trailer); !reflect.DeepEqual(got, []string{"X-Checksum"}) {
+		t.Fatalf("trailers after the body = %v, want [X-Checksum]", got)
+	}
+}

@@ -34,11 +34,18 @@ func normByte(c byte) byte {
 // every header is never what a caller means.
 type Filter struct {
 	prefix string // normalised
+	exact  bool   // match the whole name, not a prefix
 }
 
 // NewFilter returns a Filter for prefix, such as "X-Verified-". The prefix
 // is normalised once here.
 func NewFilter(prefix string) Filter { return Filter{prefix: Normalize(prefix)} }
+
+// NewNameFilter returns a Filter that matches one header name, compared
+// the same loose way, and no longer name that starts with it: with
+// "X-Identity-Token", "x_identity.token" matches and
+// "X-Identity-Token-2" does not.
+func NewNameFilter(name string) Filter { return Filter{prefix: Normalize(name), exact: true} }
 
 // Matches reports whether Normalize(name) starts with the normalised
 // prefix. With the prefix "X-Verified-", "x-verified_ci-hash" and
@@ -46,7 +53,7 @@ func NewFilter(prefix string) Filter { return Filter{prefix: Normalize(prefix)} 
 // dash) and "Y-X-Verified-CI" do not. Matches does not allocate.
 func (f Filter) Matches(name string) bool {
 	p := f.prefix
-	if p == "" || len(name) < len(p) {
+	if p == "" || len(name) < len(p) || (f.exact && len(name) != len(p)) {
 		return false
 	}
 	for i := 0; i < len(p); i++ {

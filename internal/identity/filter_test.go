@@ -117,3 +117,24 @@ func browserHeaders() http.Header {
 		"Cookie":          {"session=abc; theme=dark"},
 	}
 }
+
+func TestNameFilterMatchesOneNameInEverySpelling(t *testing.T) {
+	f := NewNameFilter("X-Identity-Token")
+	for name, want := range map[string]bool{
+		"X-Identity-Token":   true,
+		"x_identity.token":   true,
+		"X.IDENTITY_TOKEN":   true,
+		"X-Identity-Token-2": false,
+		"X-Identity-Toke":    false,
+		"X-Identity":         false,
+		"Y-Identity-Token":   false,
+	} {
+		if got := f.Matches(name); got != want {
+			t.Errorf("Matches(%q) = %v, want %v", name, got, want)
+		}
+	}
+	h := http.Header{"X-Identity-Token": {"a"}, "x_identity_token": {"b"}, "X-Identity-Token-2": {"c"}}
+	if n := f.Strip(h); n != 2 || len(h) != 1 || h.Get("X-Identity-Token-2") != "c" {
+		t.Errorf("Strip removed %d, left %v", n, h)
+	}
+}
