@@ -487,3 +487,32 @@ func TestAReplayedAssertionSentAsATrailerNeverReachesTheUpstream(t *testing.T) {
 		})
 	}
 }
+
+// TestAPortOneVerificationIsAssertedWithItsSource proves that the
+// assertion names the source that verified the person: `src` is "portone"
+// for the V2 source (and "iamport" for V1, in the test above), with the
+// same claims as the headers.
+func TestAPortOneVerificationIsAssertedWithItsSource(t *testing.T) {
+	be := newBackend(t)
+	dir := storageDir(t)
+	s := assertionSite(be.addr(), "assertion "+testAudience, "")
+	s.v2 = true
+	tester := startCaddy(t, buildConfig(t, storageOption(dir), be.addr(), []site{s}))
+	resp, body := postJSON(t, tester, "localhost", "/signup", v2Body(v2Adult))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	got := be.last(t).Header
+	tokens := got.Values("X-Verified-Assertion")
+	if len(tokens) != 1 {
+		t.Fatalf("the backend got %d assertions, want 1", len(tokens))
+	}
+	id, err := goVerifier(t, testAudience, "caddy-iamport").Verify(context.Background(), tokens[0])
+	if err != nil {
+		t.Fatalf("verifying the assertion: %v", err)
+	}
+	if id.Source != "portone" || id.CIHash != got.Get("X-Verified-Ci-Hash") ||
+		fmt.Sprint(id.BirthYear) != got.Get("X-Verified-Birth-Year") || id.DI != got.Get("X-Verified-Di") {
+		t.Fatalf("identity %+v does not match the V2 headers %v", id, identityHeaders(got))
+	}
+}
