@@ -120,18 +120,10 @@ func (c *Client) token(ctx context.Context) (string, error) {
 
 // fetchToken calls getToken once and caches the token it returns.
 func (c *Client) fetchToken(ctx context.Context) (string, error) {
-	const op = "fetching token"
-	body, err := json.Marshal(tokenRequest{Key: c.key, Secret: c.secret})
+	req, err := c.newTokenRequest(ctx)
 	if err != nil {
-		return "", failure(op, certification.ErrFailed, err)
+		return "", failure(opToken, certification.ErrFailed, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/users/getToken", bytes.NewReader(body))
-	if err != nil {
-		return "", failure(op, certification.ErrFailed, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-
 	localNow := c.now()
 	var entry tokenEntry
 	outcome, status, detail := c.call(req, EndpointToken, func(raw json.RawMessage) error {
@@ -139,20 +131,45 @@ func (c *Client) fetchToken(ctx context.Context) (string, error) {
 		entry, err = parseToken(raw, localNow)
 		return err
 	})
+	if outcome != OutcomeOK {
+		return "", tokenFailure(outcome, status, detail)
+	}
+	c.storeToken(entry)
+	return entry.value, nil
+}
+
+// opToken names the getToken call in errors.
+const opToken = "fetching token"
+
+// newTokenRequest builds the getToken request, which carries the key and
+// secret in its JSON body.
+func (c *Client) newTokenRequest(ctx context.Context) (*http.Request, error) {
+	body, err := json.Marshal(tokenRequest{Key: c.key, Secret: c.secret})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/users/getToken", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// tokenFailure turns a getToken call that did not succeed into its error:
+// unavailable for server, network and timeout outcomes, failed otherwise,
+// saying so when the credentials were refused (401 or 403).
+func tokenFailure(outcome string, status int, detail error) error {
 	switch outcome {
-	case OutcomeOK:
-		c.storeToken(entry)
-		return entry.value, nil
 	case OutcomeServerError, OutcomeNetworkError, OutcomeTimeout:
-		return "", failure(op, certification.ErrUnavailable, detail)
+		return failure(opToken, certification.ErrUnavailable, detail)
 	case OutcomeUnauthorized, OutcomeClientError:
 		if status == http.StatusUnauthorized || status == http.StatusForbidden {
-			return "", failure(op+": credentials rejected", certification.ErrFailed, detail)
+			return failure(opToken+": credentials rejected", certification.ErrFailed, detail)
 		}
-		return "", failure(op, certification.ErrFailed, detail)
-	default:
-		return "", failure(op, certification.ErrFailed, detail)
 	}
+	return failure(opToken, certification.ErrFailed, detail)
 }
 
 var (

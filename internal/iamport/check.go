@@ -1,0 +1,45 @@
+package iamport
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/verigate/caddy-iamport/internal/certification"
+)
+
+var _ certification.Checker = (*Client)(nil)
+
+// CheckCredentials proves the key and secret with one getToken round trip
+// of its own. It neither reads nor fills the token cache, so it always
+// reaches i'mport, and it leaves the token that lookups use alone (i'mport
+// hands every caller the same token while it is valid). The answer must
+// pass the checks a lookup's token passes. It reports the token's remaining
+// lifetime (expired_at minus now, both i'mport's) and i'mport's clock
+// (`now`) against Config.Now's. getToken is not retried. Errors are those
+// of a lookup's token fetch: credentials rejected or an unusable answer
+// wrap certification.ErrFailed; a network error, a 5xx answer or ctx
+// ending wrap certification.ErrUnavailable.
+func (c *Client) CheckCredentials(ctx context.Context) (certification.CredentialCheck, error) {
+	check := certification.CredentialCheck{APIBase: c.base, ClockFrom: "i'mport's now"}
+	req, err := c.newTokenRequest(ctx)
+	if err != nil {
+		return check, failure(opToken, certification.ErrFailed, err)
+	}
+	var answer tokenAnswer
+	sent := c.now()
+	outcome, status, detail := c.call(req, EndpointToken, func(raw json.RawMessage) error {
+		if _, err := parseToken(raw, sent); err != nil {
+			return err
+		}
+		return json.Unmarshal(raw, &answer)
+	})
+	received := c.now()
+	if outcome != OutcomeOK {
+		return check, tokenFailure(outcome, status, detail)
+	}
+	// parseToken has checked that both are present and expired_at > now.
+	check.TokenLifetime = time.Duration(*answer.ExpiredAt-*answer.Now) * time.Second
+	check.ClockSkew, check.SkewError = certification.SkewAt(*answer.Now, sent, received)
+	return check, nil
+}
