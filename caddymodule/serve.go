@@ -20,6 +20,7 @@ import (
 	"github.com/verigate/caddy-iamport/internal/hopbyhop"
 	"github.com/verigate/caddy-iamport/internal/identity"
 	"github.com/verigate/caddy-iamport/internal/lookuplimit"
+	"github.com/verigate/caddy-iamport/internal/policy"
 	"github.com/verigate/caddy-iamport/internal/problem"
 	"github.com/verigate/caddy-iamport/internal/signing"
 )
@@ -74,14 +75,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	}
 	idHash := shortHash(id)
 
-	ctx, cancel := context.WithTimeout(r.Context(), v.timeout)
-	rec, err := v.source.Lookup(ctx, id)
-	cancel()
-	if err != nil {
-		return v.refuse(w, r, body, repl, lookupRefusal(err, v.source.Name()), idHash, start)
-	}
-
-	decision, perr := v.policy.Check(rec)
+	rec, decision, perr := v.decide(r.Context(), id)
 	if perr != nil {
 		return v.refuse(w, r, body, repl, perr, idHash, start)
 	}
@@ -131,7 +125,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 		return next.ServeHTTP(w, r)
 	}
 	sw := &statusWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
-	err = next.ServeHTTP(sw, r)
+	err := next.ServeHTTP(sw, r)
 	// The upstream did not take the signup (it answered 5xx, or nothing
 	// was written and the next handler failed, e.g. reverse_proxy could not
 	// reach it): the person may retry with the same verification.
@@ -139,6 +133,21 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 		v.release(id, idHash)
 	}
 	return err
+}
+
+// decide looks a valid id up within the time budget and applies the
+// policy: everything ServeHTTP does between reading the id and reserving
+// it. The operator's lookup command (Standalone.Judge) calls it too, so
+// that it reaches the handler's decision by the same code.
+func (v *Verify) decide(ctx context.Context, id string) (certification.Record, policy.Decision, *problem.Error) {
+	ctx, cancel := context.WithTimeout(ctx, v.timeout)
+	rec, err := v.source.Lookup(ctx, id)
+	cancel()
+	if err != nil {
+		return rec, policy.Decision{}, lookupRefusal(err, v.source.Name())
+	}
+	decision, perr := v.policy.Check(rec)
+	return rec, decision, perr
 }
 
 // readID bounds the time the client may take to send its body, then finds
