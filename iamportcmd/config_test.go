@@ -85,19 +85,20 @@ func TestRealCaddyMainRunsTheCommands(t *testing.T) {
 	g := startGateway(t)
 	t.Setenv("IAMPORTCMD_TEST_CI_KEY", testCIKey)
 	tests := []struct {
+		name       string
 		args       []string
 		stdin      string
 		wantStatus int
 		wantOut    string
 	}{
-		{[]string{"iamport", "check", "--config", g.config}, "", 0, "ok    " + g.addr + " #1"},
-		{[]string{"iamport", "lookup", "--config", g.config, idAdult}, "", 0, "decision      verified"},
-		{[]string{"iamport", "lookup", "--config", g.config, idMinor}, "", 3, "decision      underage"},
-		{[]string{"iamport", "hash-ci", "--key-env", "IAMPORTCMD_TEST_CI_KEY"}, "ci\n", 0, hmacHex(testCIKey, "ci") + "\n"},
-		{[]string{"iamport", "hash-ci", testCIKey}, "ci\n", 1, ""},
+		{"check passes", []string{"iamport", "check", "--config", g.config}, "", 0, "ok    " + g.addr + " #1"},
+		{"lookup of an adult exits 0", []string{"iamport", "lookup", "--config", g.config, idAdult}, "", 0, "decision      verified"},
+		{"lookup of a minor exits 3", []string{"iamport", "lookup", "--config", g.config, idMinor}, "", 3, "decision      underage"},
+		{"hash-ci hashes", []string{"iamport", "hash-ci", "--key-env", "IAMPORTCMD_TEST_CI_KEY"}, "ci\n", 0, hmacHex(testCIKey, "ci") + "\n"},
+		{"hash-ci refuses a key argument", []string{"iamport", "hash-ci", testCIKey}, "ci\n", 1, ""},
 	}
 	for _, tt := range tests {
-		t.Run(strings.Join(tt.args[:2], " "), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], tt.args...)
 			cmd.Env = append(os.Environ(), mainEnv+"=1")
 			cmd.Stdin = strings.NewReader(tt.stdin)
