@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -165,13 +166,17 @@ func routeSites(route json.RawMessage, listen []string) []string {
 	port := ""
 	if len(listen) == 1 {
 		if addr, err := caddy.ParseNetworkAddress(listen[0]); err == nil && addr.StartPort == addr.EndPort && addr.StartPort != 0 {
-			port = ":" + strconv.FormatUint(uint64(addr.StartPort), 10)
+			port = strconv.FormatUint(uint64(addr.StartPort), 10)
 		}
 	}
 	var sites []string
 	for _, m := range r.Match {
 		for _, h := range m.Host {
-			if s := h + port; !slices.Contains(sites, s) {
+			s := h
+			if port != "" {
+				s = net.JoinHostPort(h, port)
+			}
+			if !slices.Contains(sites, s) {
 				sites = append(sites, s)
 			}
 		}

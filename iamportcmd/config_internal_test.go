@@ -21,14 +21,14 @@ func TestFindHandlersEverywhereTheHTTPAppCanHoldThem(t *testing.T) {
 	    "errors":{"routes":[{"handle":[{"handler":"iamport_verify","api_key":"4"}]}]},
 	    "named_routes":{"r":{"handle":[{"handler":"iamport_verify","api_key":"5"}]}}},
 	  "srv0":{"listen":["127.0.0.1:8080"],"routes":[
-	    {"match":[{"host":["a.example"]}],"handle":[{"@id":"gw","handler":"iamport_verify","api_key":"0"}]}]}
+	    {"match":[{"host":["a.example","::1"]}],"handle":[{"@id":"gw","handler":"iamport_verify","api_key":"0"}]}]}
 	}},"tls":{"handler":"iamport_verify"}}}`
 	got, err := findHandlers([]byte(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []struct{ label, key string }{
-		{"a.example:8080 #1", "0"},
+		{"a.example:8080, [::1]:8080 #1", "0"},
 		{"b.example:443, c.example:443 #1", "1"},
 		{"b.example:443, c.example:443 #2", "2"},
 		{":443 #1", "3"},
