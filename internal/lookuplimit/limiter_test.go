@@ -226,3 +226,12 @@ func (c *deadlineCtx) Err() error {
 	defer c.mu.Unlock()
 	return c.err
 }
+
+func TestWrapUnwrapsToTheSourceItWraps(t *testing.T) {
+	l, _ := New(1, Options{})
+	src := newBlockingSource()
+	w, ok := l.Wrap(src).(interface{ Unwrap() certification.Source })
+	if !ok || w.Unwrap() != certification.Source(src) {
+		t.Fatal("the wrapped source is not reachable through Unwrap")
+	}
+}

@@ -36,3 +36,7 @@ func (s limitedSource) Name() string { return s.src.Name() }
 
 // ValidID is the wrapped source's id grammar.
 func (s limitedSource) ValidID(id []byte) bool { return s.src.ValidID(id) }
+
+// Unwrap returns the wrapped source, for what is not a lookup and takes no
+// slot, such as the operator's credential check.
+func (s limitedSource) Unwrap() certification.Source { return s.src }

@@ -49,8 +49,14 @@ var (
 // returns the outcome, the HTTP status (0 when none arrived) and a detail
 // error that is nil only for OutcomeOK.
 func (c *Client) call(req *http.Request, decode func([]byte) error) (string, int, error) {
+	return c.callSeeing(req, decode, nil)
+}
+
+// callSeeing is call that also hands the answer's header, when an answer
+// arrived, to seen (when not nil).
+func (c *Client) callSeeing(req *http.Request, decode func([]byte) error, seen func(http.Header)) (string, int, error) {
 	start := c.now()
-	outcome, status, err := c.exchange(req, decode)
+	outcome, status, err := c.exchange(req, decode, seen)
 	d := c.now().Sub(start)
 	c.obs.ObserveCall(EndpointIdentityVerification, outcome, d)
 	log := c.log.Load()
@@ -66,10 +72,13 @@ func (c *Client) call(req *http.Request, decode func([]byte) error) (string, int
 	return outcome, status, err
 }
 
-func (c *Client) exchange(req *http.Request, decode func([]byte) error) (string, int, error) {
+func (c *Client) exchange(req *http.Request, decode func([]byte) error, seen func(http.Header)) (string, int, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return transportOutcome(req.Context(), err), 0, withoutURL(err)
+	}
+	if seen != nil {
+		seen(resp.Header)
 	}
 	defer func() {
 		_, _ = io.CopyN(io.Discard, resp.Body, drainBytes)

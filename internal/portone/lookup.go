@@ -43,15 +43,24 @@ func (c *Client) verificationURL(id string) string {
 	return c.base + "/identity-verifications/" + url.PathEscape(id) + c.query
 }
 
-// get makes one GET call and returns the record when the outcome is
-// OutcomeOK.
-func (c *Client) get(ctx context.Context, id string) (certification.Record, string, error) {
+// newGet builds the authenticated GET request for id.
+func (c *Client) newGet(ctx context.Context, id string) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.verificationURL(id), nil)
 	if err != nil {
-		return certification.Record{}, OutcomeInvalidAnswer, err
+		return nil, err
 	}
 	req.Header.Set("Authorization", c.auth)
 	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// get makes one GET call and returns the record when the outcome is
+// OutcomeOK.
+func (c *Client) get(ctx context.Context, id string) (certification.Record, string, error) {
+	req, err := c.newGet(ctx, id)
+	if err != nil {
+		return certification.Record{}, OutcomeInvalidAnswer, err
+	}
 	var rec certification.Record
 	outcome, _, detail := c.call(req, func(body []byte) error {
 		var err error
