@@ -29,6 +29,15 @@ func (v *Verify) lookupConcurrency() int {
 	return v.LookupConcurrency
 }
 
+// sourceName names the one verification source the handler's settings
+// select: PortOne V2 with a portone block, i'mport V1 otherwise.
+func (v *Verify) sourceName() string {
+	if v.PortOne != nil {
+		return certification.SourcePortOne
+	}
+	return certification.SourceIamport
+}
+
 // provisionIamport sets up the i'mport V1 source from api_key, api_secret
 // and api_base.
 func (v *Verify) provisionIamport(repl *caddy.Replacer) (source, error) {

@@ -44,19 +44,9 @@ type Standalone struct {
 // Provision, then Validate. Like Provision it makes no network call. The
 // handler and its source log to logger (nil: nowhere). Close releases it.
 func LoadStandalone(raw json.RawMessage, logger *zap.Logger) (*Standalone, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(caddy.RemoveMetaFields(raw), &fields); err != nil {
-		return nil, fmt.Errorf("decoding handler: %w", err)
-	}
-	if name, ok := fields["handler"]; ok {
-		if string(name) != `"iamport_verify"` {
-			return nil, errors.New("decoding handler: not an iamport_verify handler")
-		}
-		delete(fields, "handler")
-	}
-	body, err := json.Marshal(fields)
+	body, err := moduleBody(raw)
 	if err != nil {
-		return nil, fmt.Errorf("decoding handler: %w", err)
+		return nil, err
 	}
 	// A context of its own: cancelling it cleans the handler up, which
 	// releases its share of the pooled client and store.
@@ -71,14 +61,66 @@ func LoadStandalone(raw json.RawMessage, logger *zap.Logger) (*Standalone, error
 		logger = zap.NewNop()
 	}
 	v.logger = logger
-	if l, ok := v.source.(interface{ SetLogger(*zap.Logger) }); ok {
-		l.SetLogger(logger.Named("iamport"))
+	if l, ok := unwrapSource(v.source).(interface{ SetLogger(*zap.Logger) }); ok {
+		l.SetLogger(logger.Named(v.source.Name()))
 	}
 	return &Standalone{v: v, cancel: cancel}, nil
 }
 
+// unwrapSource returns the client under the wrappers around a source (the
+// lookup limiter's), which forward lookups only.
+func unwrapSource(src certification.Source) certification.Source {
+	for {
+		w, ok := src.(interface{ Unwrap() certification.Source })
+		if !ok {
+			return src
+		}
+		src = w.Unwrap()
+	}
+}
+
+// SourceOf returns the verification source the handler whose JSON is raw
+// selects (certification.SourceIamport or certification.SourcePortOne), by
+// the rule Provision follows, without provisioning it.
+func SourceOf(raw json.RawMessage) (string, error) {
+	body, err := moduleBody(raw)
+	if err != nil {
+		return "", err
+	}
+	var v Verify
+	if err := caddy.StrictUnmarshalJSON(body, &v); err != nil {
+		return "", fmt.Errorf("decoding handler: %w", err)
+	}
+	return v.sourceName(), nil
+}
+
+// moduleBody returns a handler's JSON as Caddy decodes it into the module:
+// without meta fields (@id) and without the "handler" member naming it.
+func moduleBody(raw json.RawMessage) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(caddy.RemoveMetaFields(raw), &fields); err != nil {
+		return nil, fmt.Errorf("decoding handler: %w", err)
+	}
+	if name, ok := fields["handler"]; ok {
+		var s string
+		if json.Unmarshal(name, &s) != nil || s != "iamport_verify" {
+			return nil, errors.New("decoding handler: not an iamport_verify handler")
+		}
+		delete(fields, "handler")
+	}
+	body, err := json.Marshal(fields)
+	if err != nil {
+		return nil, fmt.Errorf("decoding handler: %w", err)
+	}
+	return body, nil
+}
+
 // Close releases the handler's share of the pooled client and store.
 func (s *Standalone) Close() { s.cancel() }
+
+// SourceName returns the name of the handler's verification source:
+// certification.SourceIamport or certification.SourcePortOne.
+func (s *Standalone) SourceName() string { return s.v.source.Name() }
 
 // Policy returns the policy the handler applies.
 func (s *Standalone) Policy() policy.Policy { return s.v.policy }
@@ -86,7 +128,7 @@ func (s *Standalone) Policy() policy.Policy { return s.v.policy }
 // CheckCredentials proves the source's credentials with one authenticated
 // request within the handler's timeout (see certification.Checker).
 func (s *Standalone) CheckCredentials(ctx context.Context) (certification.CredentialCheck, error) {
-	c, ok := s.v.source.(certification.Checker)
+	c, ok := unwrapSource(s.v.source).(certification.Checker)
 	if !ok {
 		return certification.CredentialCheck{}, errors.New("this verification source cannot check its credentials")
 	}

@@ -236,10 +236,8 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 		return err
 	}
 
-	// The one verification source: PortOne V2 with a portone block,
-	// i'mport V1 otherwise.
 	var account source
-	if v.PortOne != nil {
+	if v.sourceName() == certification.SourcePortOne {
 		account, err = v.provisionPortOne(repl)
 	} else {
 		account, err = v.provisionIamport(repl)

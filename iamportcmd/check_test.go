@@ -18,7 +18,7 @@ func TestCheckPassesWithGoodCredentialsAndPrintsBaseLifetimeAndSkew(t *testing.T
 		t.Fatalf("status %d, err %v; stdout:\n%s", r.status, r.err, r.stdout)
 	}
 	line := regexp.MustCompile(`^ok    ` + regexp.QuoteMeta(g.addr) + ` #1  api ` + regexp.QuoteMeta(g.sandbox) +
-		`  token valid for (30m0s|29m\d+s)  clock skew ([+-]\S+) ±(\S+) \(i'mport's now\)\n$`)
+		` \(iamport\)  token valid for (30m0s|29m\d+s)  clock skew ([+-]\S+) ±(\S+) \(i'mport's now\)\n$`)
 	m := line.FindStringSubmatch(r.stdout)
 	if m == nil {
 		t.Fatalf("stdout does not match %s:\n%s", line, r.stdout)

@@ -80,4 +80,5 @@ func configFlags(cmd *cobra.Command) {
 	cmd.Flags().StringP("config", "c", "", "Configuration file (default: ./Caddyfile, as for caddy run)")
 	cmd.Flags().StringP("adapter", "a", "", "Name of config adapter to apply")
 	cmd.Flags().String("site", "", "Only the handlers of this site address (as printed, e.g. example.com:443)")
+	cmd.Flags().String("source", "", "Only the handlers of this verification source: iamport (V1) or portone (V2)")
 }

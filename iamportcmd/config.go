@@ -12,6 +12,9 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+
+	"github.com/verigate/caddy-iamport/caddymodule"
+	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
 // handlerName is the value of the "handler" member that names the module.
@@ -29,11 +32,48 @@ type handlerRef struct {
 	raw json.RawMessage
 }
 
+// selection is what the flags --config, --adapter, --site and --source
+// ask for.
+type selection struct {
+	configFile, adapter, site, source string
+}
+
+// selectionFlags reads the flags configFlags added.
+func selectionFlags(fl caddycmd.Flags) selection {
+	return selection{fl.String("config"), fl.String("adapter"), fl.String("site"), fl.String("source")}
+}
+
 // loadHandlers reads the config the way `caddy run` does (caddycmd.LoadConfig:
 // the same --config and --adapter rules, the adjacent Caddyfile when
-// --config is absent) and returns its iamport_verify handlers, those of
+// --config is absent) and returns its iamport_verify handlers: those of
+// sel.site and of sel.source when they are set.
+func loadHandlers(sel selection) ([]handlerRef, error) {
+	switch sel.source {
+	case "", certification.SourceIamport, certification.SourcePortOne:
+	default:
+		return nil, fmt.Errorf("--source: want %s or %s", certification.SourceIamport, certification.SourcePortOne)
+	}
+	handlers, err := loadSiteHandlers(sel.configFile, sel.adapter, sel.site)
+	if err != nil || sel.source == "" {
+		return handlers, err
+	}
+	var picked []handlerRef
+	for _, h := range handlers {
+		// A handler whose source cannot be told stays, so that its
+		// error is reported.
+		if src, err := caddymodule.SourceOf(h.raw); err != nil || src == sel.source {
+			picked = append(picked, h)
+		}
+	}
+	if len(picked) == 0 {
+		return nil, fmt.Errorf("no iamport_verify handler with source %s among the %d selected", sel.source, len(handlers))
+	}
+	return picked, nil
+}
+
+// loadSiteHandlers returns the config's iamport_verify handlers, those of
 // site when it is not empty.
-func loadHandlers(configFile, adapter, site string) ([]handlerRef, error) {
+func loadSiteHandlers(configFile, adapter, site string) ([]handlerRef, error) {
 	cfg, _, _, err := caddycmd.LoadConfig(configFile, adapter)
 	if err != nil {
 		return nil, err

@@ -22,11 +22,12 @@ const revealWarning = "WARNING: --reveal prints personal data (name, phone numbe
 
 func lookupCommand() *cobra.Command {
 	cmd := newCommand(&cobra.Command{
-		Use:   "lookup [--config <path>] [--adapter <name>] [--site <address>] [--reveal] <id>",
+		Use:   "lookup [--config <path>] [--adapter <name>] [--site <address>] [--source iamport|portone] [--reveal] <id>",
 		Short: "Shows one verification and the decision the gateway would make on it",
 		Long: `
-Loads the config as 'caddy run' does and, for every iamport_verify handler,
-fetches the verification <id> the way the handler does (its credentials,
+Loads the config as 'caddy run' does and, for every iamport_verify handler
+(or those --site and --source select), fetches the verification <id> the
+way the handler does (its credentials,
 API base and time budget), prints the normalised record, and the decision
 the handler would make today: "verified", or the refusal code with its
 HTTP status and detail.
@@ -59,7 +60,7 @@ func runLookup(cmd *cobra.Command, fl caddycmd.Flags) (int, error) {
 		return 1, errors.New("lookup takes exactly one argument, the verification id")
 	}
 	id := fl.Arg(0)
-	handlers, err := loadHandlers(fl.String("config"), fl.String("adapter"), fl.String("site"))
+	handlers, err := loadHandlers(selectionFlags(fl))
 	if err != nil {
 		return 1, err
 	}
@@ -102,6 +103,7 @@ func lookupOne(ctx context.Context, out io.Writer, h handlerRef, id string, reve
 	fmt.Fprintln(out, h.label)
 	field := func(name, value string) { fmt.Fprintf(out, "  %-13s %s\n", name, value) }
 	field("id", id)
+	field("source", s.SourceName())
 	if j.Record.Source != "" {
 		printRecord(field, j, s.Policy().Basis, now, reveal)
 	}
@@ -131,7 +133,6 @@ func printRecord(field func(name, value string), j caddymodule.Judgement, basis 
 		}
 		return m(v)
 	}
-	field("source", rec.Source)
 	field("certified", strconv.FormatBool(rec.Certified))
 	if rec.CertifiedAt.IsZero() {
 		field("certified_at", "(none)")
@@ -150,7 +151,11 @@ func printRecord(field func(name, value string), j caddymodule.Judgement, basis 
 		field("birthday", birthday)
 		field("age", fmt.Sprintf("%d (%s basis, today in Asia/Seoul)", policy.Age(rec.Birthday, now, basis), basis))
 	}
-	field("foreigner", strconv.FormatBool(rec.Foreigner))
+	if rec.ForeignerUnknown {
+		field("foreigner", "(unknown: the source did not say)")
+	} else {
+		field("foreigner", strconv.FormatBool(rec.Foreigner))
+	}
 	field("phone", mask(rec.Phone, maskPhone))
 	field("carrier", valueOr(rec.Carrier))
 	field("ci", mask(rec.CI, maskOpaque))

@@ -32,6 +32,9 @@ const (
 	testSecret  = "SECRET-must-not-leak-7f3a"
 	testCIKey   = "CIKEY-must-not-leak-91b2"
 	wrongSecret = "WRONG-SECRET-must-not-leak-c4d5"
+	// The sandbox's PortOne V2 secret and store.
+	testSecretV2 = "V2-SECRET-must-not-leak-e6f7"
+	testStoreV2  = "store-iamportcmd-test"
 )
 
 // The sandbox's documented test identities.
@@ -113,9 +116,13 @@ http://127.0.0.1:%s {
 	iamport_sandbox {
 		api_key %s
 		api_secret %s
+		portone {
+			api_secret %s
+			store_id %s
+		}
 	}
 }
-`, sbPort, g.key, testSecret)
+`, sbPort, g.key, testSecret, testSecretV2, testStoreV2)
 	g.caddyfile = b.String()
 	g.config = filepath.Join(dir, "Caddyfile")
 	if err := os.WriteFile(g.config, []byte(g.caddyfile), 0o600); err != nil {
@@ -230,7 +237,7 @@ func exitStatus(err error) int {
 // assertNoSecret fails when any output of r carries a secret.
 func assertNoSecret(t *testing.T, r result, secrets ...string) {
 	t.Helper()
-	for _, s := range append(secrets, testSecret, testCIKey, wrongSecret) {
+	for _, s := range append(secrets, testSecret, testCIKey, wrongSecret, testSecretV2) {
 		if strings.Contains(r.all(), s) {
 			t.Fatalf("output carries secret %q:\n%s", s, r.all())
 		}
