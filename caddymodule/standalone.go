@@ -41,10 +41,14 @@ type Standalone struct {
 // LoadStandalone provisions the handler whose JSON, as found in an adapted
 // config (with or without its "handler" member), is raw, the way `caddy
 // run` loads it: strict decoding (an unknown field is an error),
-// Provision, then Validate. Like Provision it makes no network call. The
+// Provision, then Validate; all but its assertion settings, since it never
+// signs. Like Provision it makes no network call. The
 // handler and its source log to logger (nil: nowhere). Close releases it.
 func LoadStandalone(raw json.RawMessage, logger *zap.Logger) (*Standalone, error) {
-	body, err := moduleBody(raw)
+	// The assertion settings are left out: the commands never sign, and
+	// generated keys live in Caddy's storage, which only a running config
+	// has (key files would need the signing key's permissions).
+	body, err := moduleBody(raw, "assertion")
 	if err != nil {
 		return nil, err
 	}
@@ -95,8 +99,9 @@ func SourceOf(raw json.RawMessage) (string, error) {
 }
 
 // moduleBody returns a handler's JSON as Caddy decodes it into the module:
-// without meta fields (@id) and without the "handler" member naming it.
-func moduleBody(raw json.RawMessage) ([]byte, error) {
+// without meta fields (@id) and without the "handler" member naming it;
+// and without the members named in leave.
+func moduleBody(raw json.RawMessage, leave ...string) ([]byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(caddy.RemoveMetaFields(raw), &fields); err != nil {
 		return nil, fmt.Errorf("decoding handler: %w", err)
@@ -107,6 +112,9 @@ func moduleBody(raw json.RawMessage) ([]byte, error) {
 			return nil, errors.New("decoding handler: not an iamport_verify handler")
 		}
 		delete(fields, "handler")
+	}
+	for _, name := range leave {
+		delete(fields, name)
 	}
 	body, err := json.Marshal(fields)
 	if err != nil {

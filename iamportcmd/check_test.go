@@ -111,3 +111,21 @@ func fakeIamport(t *testing.T, skew time.Duration) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// TestCheckAndLookupIgnoreTheAssertionSettings runs the commands on a
+// handler that signs assertions with keys generated in Caddy's storage:
+// they never sign, so they neither load nor need the keys.
+func TestCheckAndLookupIgnoreTheAssertionSettings(t *testing.T) {
+	g := startGateway(t)
+	cfg := g.configWith(t, site{host: "localhost", verify: `api_key {env.IAMPORTCMD_TEST_API_KEY}
+		api_secret {env.IAMPORTCMD_TEST_API_SECRET}
+		api_base SANDBOX
+		ci_hash_key x
+		assertion https://backend.example`})
+	if r := run(t, "", "check", "--config", cfg); r.status != 0 || strings.Count(r.stdout, "ok    ") != 2 {
+		t.Fatalf("check: status %d, err %v, stdout:\n%s", r.status, r.err, r.stdout)
+	}
+	if r := run(t, "", "lookup", "--config", cfg, "--site", "localhost:"+g.port, idAdult); r.status != 0 {
+		t.Fatalf("lookup: status %d, err %v, stdout:\n%s", r.status, r.err, r.stdout)
+	}
+}
