@@ -53,6 +53,24 @@ func TestDemoCaddyfileRunsTheREADMEScenarios(t *testing.T) {
 		t.Fatalf("V2 replay: %d %q", status, body)
 	}
 
+	get := func(url string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		return send(t, req)
+	}
+	// A GET to the verify path carrying an id in the query (a redirect
+	// landing written that way) is verified, not passed on unchecked.
+	if status, body := get("http://localhost:8080/signup?imp_uid=imp_100000000002"); status != 403 || !strings.Contains(body, `"code":"underage"`) {
+		t.Fatalf("GET /signup with an id: %d %q", status, body)
+	}
+	if status, body := get("http://localhost:8080/signup"); status != 400 || !strings.Contains(body, `"code":"imp_uid_missing"`) {
+		t.Fatalf("GET /signup without an id: %d %q", status, body)
+	}
+	// The signup page is served at the root, also with the id in the query
+	// (the redirect flow's landing), and is never sent to the backend.
+	if status, body := get("http://localhost:8080/?imp_uid=imp_100000000001&success=true"); status != 200 ||
+		!strings.Contains(body, `<form id="signup"`) || !strings.Contains(body, "http://127.0.0.1:8081/sdk/iamport.js") {
+		t.Fatalf("signup page: %d %q", status, body)
+	}
 	req, _ := http.NewRequest(http.MethodGet, "http://localhost:8080/profile", nil)
 	req.Header.Set("X-Verified-CI-Hash", "forged")
 	req.Header.Set("x-verified-birth-year", "1970")

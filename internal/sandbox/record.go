@@ -42,10 +42,17 @@ func certificationFor(id string, now time.Time) (certificationAnswer, bool) {
 	if !ok || f.birthday == nil {
 		return certificationAnswer{}, false
 	}
+	return certificationOf(f, now, now.Add(-f.certifiedAgo), "mid_sandbox_"+f.Label), true
+}
+
+// certificationOf builds the certification of fixture f (with f.ID as its
+// imp_uid) as it reads at now: certified at at (when f is certified) for
+// the order merchantUID. f must have a birthday.
+func certificationOf(f fixture, now, at time.Time, merchantUID string) certificationAnswer {
 	born := f.birthday(seoulToday(now))
 	c := certificationAnswer{
 		ImpUID:      f.ID,
-		MerchantUID: new("mid_sandbox_" + f.Label),
+		MerchantUID: new(merchantUID),
 		PGProvider:  f.provider,
 		Name:        nullable(f.name),
 		Gender:      nullable(f.gender),
@@ -59,7 +66,6 @@ func certificationFor(id string, now time.Time) (certificationAnswer, bool) {
 		Origin:      origin,
 	}
 	if f.certified {
-		at := now.Add(-f.certifiedAgo)
 		c.CertifiedAt = at.Unix()
 		c.PGTID = new(pgTID(f, at))
 	}
@@ -69,7 +75,7 @@ func certificationFor(id string, now time.Time) (certificationAnswer, bool) {
 	if f.di {
 		c.UniqueInSite = new(fakeDI(f.Label))
 	}
-	return c, true
+	return c
 }
 
 // nullable returns nil for "" and a pointer to s otherwise.

@@ -74,6 +74,9 @@ type Server struct {
 
 	// hangHook, when set by tests, is called when a request starts hanging.
 	hangHook func()
+
+	// minted holds the verifications completed in the browser window.
+	minted mintRegistry
 }
 
 // New returns a Server configured by cfg, with no token issued, no fault
@@ -171,6 +174,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveIdentityVerification(w, r, id)
+	case strings.HasPrefix(p, prefixSDK):
+		s.serveBrowser(w, r)
 	case p == pathControlFaults:
 		if allow(w, r, http.MethodGet, http.MethodPost, http.MethodDelete) {
 			s.serveFaults(w, r)
