@@ -37,6 +37,10 @@ type Demo struct {
 	// V2 makes the page verify with PortOne V2
 	// (PortOne.requestIdentityVerification).
 	V2 *DemoV2 `json:"v2,omitempty"`
+	// URL is the page's address, e.g. http://localhost:8080/. Optional:
+	// when set, it is logged when the config loads, so that whoever runs
+	// the demo sees where to open it.
+	URL string `json:"url,omitempty"`
 
 	h *demopage.Handler
 }
@@ -72,7 +76,7 @@ func (Demo) CaddyModule() caddy.ModuleInfo {
 }
 
 // Provision checks the settings and renders the page.
-func (d *Demo) Provision(caddy.Context) error {
+func (d *Demo) Provision(ctx caddy.Context) error {
 	cfg := demopage.Config{SDK: d.SDK}
 	if d.V1 != nil {
 		cfg.V1 = &demopage.V1{UserCode: d.V1.UserCode, ChannelKey: d.V1.ChannelKey, Signup: d.V1.Signup}
@@ -85,6 +89,9 @@ func (d *Demo) Provision(caddy.Context) error {
 		return err
 	}
 	d.h = h
+	if d.URL != "" {
+		ctx.Logger().Info("demo signup page: open " + d.URL + " in a browser")
+	}
 	return nil
 }
 
@@ -98,6 +105,7 @@ func (d *Demo) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Han
 //
 //	iamport_demo [<matcher>] {
 //	    sdk <origin>
+//	    url <the page's address, logged at startup>
 //	    v1 {
 //	        user_code   <code>
 //	        channel_key <key>
@@ -121,6 +129,10 @@ func (d *Demo) UnmarshalCaddyfile(disp *caddyfile.Dispenser) error {
 		switch disp.Val() {
 		case "sdk":
 			if !disp.AllArgs(&d.SDK) {
+				return disp.ArgErr()
+			}
+		case "url":
+			if !disp.AllArgs(&d.URL) {
 				return disp.ArgErr()
 			}
 		case "v1":

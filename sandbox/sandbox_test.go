@@ -82,3 +82,50 @@ func TestSandboxStateIsSharedWhileLoaded(t *testing.T) {
 		t.Errorf("cleanup before provision: %v", err)
 	}
 }
+
+func TestDemoRegistersItsModule(t *testing.T) {
+	if _, err := caddy.GetModule("http.handlers.iamport_demo"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDemoCaddyfile(t *testing.T) {
+	var d Demo
+	in := "iamport_demo {\n\turl http://localhost:8080/\n\tsdk http://127.0.0.1:8081\n\tv1 {\n\t\tuser_code imp1\n\t\tchannel_key ch\n\t\tsignup /join\n\t}\n" +
+		"\tv2 {\n\t\tstore_id st\n\t\tchannel_key ch2\n\t\tsignup /join2\n\t}\n}"
+	if err := d.UnmarshalCaddyfile(caddyfile.NewTestDispenser(in)); err != nil {
+		t.Fatal(err)
+	}
+	if d.SDK != "http://127.0.0.1:8081" || d.URL != "http://localhost:8080/" || *d.V1 != (DemoV1{"imp1", "ch", "/join"}) || *d.V2 != (DemoV2{"st", "ch2", "/join2"}) {
+		t.Fatalf("got %+v %+v %+v", d, d.V1, d.V2)
+	}
+	var bare Demo
+	if err := bare.UnmarshalCaddyfile(caddyfile.NewTestDispenser("iamport_demo {\n\tsdk http://x:1\n\tv1\n}")); err != nil || bare.V1 == nil {
+		t.Fatalf("v1 without a block: %v %+v", err, bare)
+	}
+	if err := bare.Provision(caddy.Context{}); err != nil {
+		t.Fatalf("provisioning v1 with its defaults: %v", err)
+	}
+	cases := []struct{ name, input, wantErr string }{
+		{"no sdk", "iamport_demo {\n\tv1\n}", "iamport_demo: sdk is required, at Testfile:3"},
+		{"no source", "iamport_demo {\n\tsdk http://x:1\n}", "iamport_demo: v1 or v2 is required, at Testfile:3"},
+		{"unknown subdirective", "iamport_demo {\n\tsdk http://x:1\n\tv3\n}", "unrecognized subdirective: v3, at Testfile:3"},
+		{"unknown v1 field", "iamport_demo {\n\tsdk http://x:1\n\tv1 {\n\t\tstore_id s\n\t}\n}", "v1: unrecognized subdirective: store_id, at Testfile:4"},
+		{"v1 twice", "iamport_demo {\n\tsdk http://x:1\n\tv1\n\tv1\n}", "v1 given twice, at Testfile:4"},
+		{"argument on v2", "iamport_demo {\n\tsdk http://x:1\n\tv2 x {\n\t}\n}", "wrong argument count or unexpected line ending after 'x', at Testfile:3"},
+		{"sdk with two values", "iamport_demo {\n\tsdk a b\n\tv1\n}", "wrong argument count or unexpected line ending after 'a', at Testfile:2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d Demo
+			err := d.UnmarshalCaddyfile(caddyfile.NewTestDispenser(tc.input))
+			if err == nil || !strings.HasSuffix(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+	bad := Demo{SDK: "http://x:1", V2: &DemoV2{StoreID: "s"}}
+	if err := bad.Provision(caddy.Context{}); err == nil {
+		t.Fatal("a v2 page without a channel key provisioned")
+	}
+}

@@ -68,6 +68,8 @@
     result.focus();
   }
 
+  // After a signup, the page offers to send the same verification again,
+  // to show that the gateway takes each verification once.
   function replayButton() {
     if (!last) {
       return [];
@@ -139,7 +141,7 @@
       el("p", { lang: "en" }, [words[3]]),
       el("p", { class: "code" }, ["코드 ", en("code"), ": ", el("code", { id: "problem-code" }, [String(doc.code || "")]),
         " · HTTP " + status])
-    ].concat(replayButton()));
+    ]);
   }
 
   function showNotCompleted(message, code) {
