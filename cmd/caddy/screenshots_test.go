@@ -21,7 +21,7 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("set SCREENSHOTS_DIR (docs/screenshots/make.sh does) to write the README's screenshots")
 	}
 	browser := browsertest.Start(t)
-	startDemo(t)
+	loadDemo(t)
 	shots := []struct {
 		file, email, nick, pick, wait string
 	}{

@@ -25,6 +25,8 @@
       "Request body invalid", "The gateway could not read the request body."],
     body_too_large: ["요청이 너무 큼", "요청 본문이 허용된 크기보다 큽니다.",
       "Request body too large", "The request body is larger than allowed."],
+    tunnel_refused: ["허용되지 않는 연결 방식", "가입 요청에서는 연결 업그레이드나 터널을 쓸 수 없습니다.",
+      "Tunnel refused", "A signup request may not upgrade or tunnel its connection."],
     verification_not_found: ["본인인증 내역 없음", "이 번호로 된 본인인증을 찾을 수 없습니다.",
       "Identity verification not found", "No identity verification exists with this id."],
     not_certified: ["본인인증 미완료", "본인인증이 끝나지 않았습니다. 다시 인증해 주세요.",
@@ -179,6 +181,8 @@
           showRefused(resp.status, doc);
         } else if (resp.ok) {
           showVerified(text);
+        } else if (resp.status === 429) {
+          showError("가입 시도가 너무 많습니다. 1분쯤 뒤에 다시 시도해 주세요. / Too many signup attempts from this address; please try again in a minute.");
         } else {
           showError("HTTP " + resp.status + ": " + text.slice(0, 200));
         }
