@@ -29,7 +29,7 @@ const (
 // stepTimeout bounds one browser flow: generous, since CI machines and
 // this project's build machine are shared and slow, but a hung flow still
 // fails instead of waiting for the test binary's deadline.
-const stepTimeout = 60 * time.Second
+const stepTimeout = 30 * time.Second
 
 // TestBrowserSignupV1 drives the demo (Caddyfile.example in an in-process
 // Caddy) in headless Chromium as a person does with the mouse: fill in the
