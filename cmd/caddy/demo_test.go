@@ -68,7 +68,8 @@ func TestDemoCaddyfileRunsTheREADMEScenarios(t *testing.T) {
 	// The signup page is served at the root, also with the id in the query
 	// (the redirect flow's landing), and is never sent to the backend.
 	if status, body := get("http://localhost:8080/?imp_uid=imp_100000000001&success=true"); status != 200 ||
-		!strings.Contains(body, `<form id="signup"`) || !strings.Contains(body, "http://127.0.0.1:8081/sdk/iamport.js") {
+		!strings.Contains(body, `<form id="signup"`) || !strings.Contains(body, "http://127.0.0.1:8081/sdk/iamport.js") ||
+		!strings.Contains(body, "http://127.0.0.1:8081/sdk/portone.js") || !strings.Contains(body, `data-v2-path="/signup/v2"`) {
 		t.Fatalf("signup page: %d %q", status, body)
 	}
 	req, _ := http.NewRequest(http.MethodGet, "http://localhost:8080/profile", nil)

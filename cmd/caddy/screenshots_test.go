@@ -12,7 +12,7 @@ import (
 
 // TestScreenshots is not a test: it makes the README's screenshots of the
 // demo page, after a verified signup and after a refusal, by driving the
-// same browser through the same flows as TestBrowserSignupV1. It runs only
+// same browser through the same flows as TestBrowserSignup. It runs only
 // when SCREENSHOTS_DIR names the folder to write them to; run it through
 // docs/screenshots/make.sh whenever the page changes.
 func TestScreenshots(t *testing.T) {
@@ -30,16 +30,16 @@ func TestScreenshots(t *testing.T) {
 	}
 	// The sandbox's verification window, as the popup opens it.
 	tab := tabFor(t, browser)
-	fillForm(t, tab, "kim@example.com", "김민지")
-	popup := openPopup(t, tab)
+	fillForm(t, tab, sources[0], "kim@example.com", "김민지")
+	popup := openPopup(t, tab, sources[0])
 	run(t, popup, chromedp.WaitVisible(chromedp.CSS(`button[value="adult"]`)))
 	write(t, filepath.Join(dir, "sandbox-window.png"), value(t, popup, chromedp.FullScreenshot(100)))
 
 	for _, s := range shots {
 		tab = tabFor(t, browser)
 		run(t, tab, chromedp.EmulateViewport(760, 900))
-		fillForm(t, tab, s.email, s.nick)
-		pickInPopup(t, tab, s.pick)
+		fillForm(t, tab, sources[0], s.email, s.nick)
+		pickInPopup(t, tab, sources[0], s.pick)
 		waitResult(t, tab, s.wait)
 		if s.wait == "#birth-year" {
 			backendAnswer(t, tab) // open "what the backend received"

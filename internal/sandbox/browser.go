@@ -42,6 +42,7 @@ var windowTemplates = template.Must(template.ParseFS(webFS, "web/window.html", "
 // staticAssets are the files served as they are, by path.
 var staticAssets = map[string]struct{ file, contentType string }{
 	PathIamportJS: {"web/iamport.js", "text/javascript; charset=utf-8"},
+	PathPortOneJS: {"web/portone.js", "text/javascript; charset=utf-8"},
 	pathWindowJS:  {"web/window.js", "text/javascript; charset=utf-8"},
 	pathWindowCSS: {"web/window.css", "text/css; charset=utf-8"},
 }
@@ -58,6 +59,8 @@ func (s *Server) serveBrowser(w http.ResponseWriter, r *http.Request) {
 	switch p {
 	case PathV1Window:
 		s.serveV1Window(w, r)
+	case PathV2Window:
+		s.serveV2Window(w, r)
 	default:
 		http.NotFound(w, r)
 	}

@@ -59,16 +59,22 @@ func (g *mintRegistry) add(prefix string, digits int, m minted) (string, error) 
 }
 
 // put records m under id, which the caller chose (PortOne V2: the page
-// chooses the identityVerificationId). It reports false, recording
-// nothing, when id is already recorded.
-func (g *mintRegistry) put(id string, m minted) bool {
+// chooses the identityVerificationId). When id is already recorded, m
+// replaces the record only if replaceable says the old one may go (an
+// unfinished verification may be tried again); otherwise put records
+// nothing and reports false.
+func (g *mintRegistry) put(id string, m minted, replaceable func(old minted) bool) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.byID == nil {
 		g.byID = make(map[string]minted)
 	}
-	if _, taken := g.byID[id]; taken {
-		return false
+	if old, taken := g.byID[id]; taken {
+		if !replaceable(old) {
+			return false
+		}
+		g.byID[id] = m
+		return true
 	}
 	g.putLocked(id, m)
 	return true

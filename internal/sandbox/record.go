@@ -94,7 +94,10 @@ func pgTID(f fixture, at time.Time) string {
 	if f.provider == providerInicis {
 		return "INISA_SANDBOX" + digits
 	}
-	return at.In(certification.Seoul).Format("20060102150405") + digits[len(digits)-10:]
+	if len(digits) > 10 { // ids chosen by a page (V2) may be shorter
+		digits = digits[len(digits)-10:]
+	}
+	return at.In(certification.Seoul).Format("20060102150405") + digits
 }
 
 // fakeCI returns a deterministic 88-character base64 string (64 bytes, the

@@ -75,8 +75,9 @@ type Server struct {
 	// hangHook, when set by tests, is called when a request starts hanging.
 	hangHook func()
 
-	// minted holds the verifications completed in the browser window.
-	minted mintRegistry
+	// minted and mintedV2 hold the verifications completed in the browser
+	// window, by imp_uid (V1) and by identityVerificationId (V2).
+	minted, mintedV2 mintRegistry
 }
 
 // New returns a Server configured by cfg, with no token issued, no fault

@@ -64,21 +64,26 @@ func verificationFor(id string, now time.Time) (v2Verification, bool) {
 	if !ok || f.birthday == nil {
 		return v2Verification{}, false
 	}
+	return verificationOf(f, now, now.Add(-f.certifiedAgo)), true
+}
+
+// verificationOf builds the V2 identity verification of fixture f (with
+// f.ID as its id) as it reads at now: requested a minute before at, and
+// verified at at when f is certified. f must have a birthday.
+func verificationOf(f fixture, now, at time.Time) v2Verification {
 	v := v2Verification{
-		ID: id,
+		ID: f.ID,
 		Channel: v2Channel{Type: "TEST", ID: "channel-id-sandbox", Key: "channel-key-sandbox", Name: "sandbox",
 			PgProvider: v2Providers[f.provider], PgMerchantID: "sandbox"},
 		Version: "V2",
 	}
-	requested := now.Add(-f.certifiedAgo - time.Minute)
-	v.RequestedAt = v2Time(requested)
+	v.RequestedAt = v2Time(at.Add(-time.Minute))
 	if !f.certified {
 		v.Status = "READY"
 		v.RequestedCustomer = &v2RequestedCustomer{}
 		v.UpdatedAt, v.StatusChangedAt = v.RequestedAt, v.RequestedAt
-		return v, true
+		return v
 	}
-	at := now.Add(-f.certifiedAgo)
 	v.Status = "VERIFIED"
 	v.UpdatedAt, v.StatusChangedAt, v.VerifiedAt = v2Time(at), v2Time(at), v2Time(at)
 	v.PgTxID = pgTID(f, at)
@@ -100,7 +105,7 @@ func verificationFor(id string, now time.Time) (v2Verification, bool) {
 		c.DI = new(fakeDI(f.Label))
 	}
 	v.VerifiedCustomer = c
-	return v, true
+	return v
 }
 
 // v2Operator maps a V1 carrier to V2's IdentityVerificationOperator: LG U+

@@ -63,11 +63,15 @@ func (s *Server) serveIdentityVerification(w http.ResponseWriter, r *http.Reques
 		writeV2Error(w, http.StatusForbidden, typeForbidden, msgV2Forbidden)
 		return
 	}
-	if id == APIErrorV2ID {
+	v, f, ok := s.mintedVerification(id, s.now())
+	if !ok {
+		f, _ = v2FixtureFor(id)
+		v, ok = verificationFor(id, s.now())
+	}
+	if f.Label == "api_error" {
 		writeV2Error(w, http.StatusBadRequest, typeInvalidRequest, msgV2APIError)
 		return
 	}
-	v, ok := verificationFor(id, s.now())
 	if !ok {
 		writeV2Error(w, http.StatusNotFound, typeNotFound, msgV2NotFound)
 		return

@@ -263,18 +263,25 @@ func TestMintRegistryForgetsTheOldestBeyondItsBound(t *testing.T) {
 	if _, ok := g.get(first); ok || g.len() != maxMinted {
 		t.Fatalf("first still known: %v, %d recorded", ok, g.len())
 	}
-	if !g.put("chosen-id", minted{label: "minor"}) || g.put("chosen-id", minted{label: "adult"}) {
+	never := func(minted) bool { return false }
+	if !g.put("chosen-id", minted{label: "minor"}, never) || g.put("chosen-id", minted{label: "adult"}, never) {
 		t.Fatal("put must record a new id once and refuse it again")
 	}
 	if m, _ := g.get("chosen-id"); m.label != "minor" {
-		t.Fatalf("a second put changed the record to %q", m.label)
+		t.Fatalf("a refused put changed the record to %q", m.label)
+	}
+	if !g.put("chosen-id", minted{label: "adult"}, func(old minted) bool { return old.label == "minor" }) {
+		t.Fatal("put refused to replace a replaceable record")
+	}
+	if m, _ := g.get("chosen-id"); m.label != "adult" || g.len() != maxMinted {
+		t.Fatalf("after a replacement: %q, %d recorded", m.label, g.len())
 	}
 }
 
 func TestSDKAssetsAreServedWithTheirTypes(t *testing.T) {
 	s, _ := newTestServer(t, baseTime)
 	for path, want := range map[string]string{
-		PathIamportJS: "window.IMP", pathWindowJS: "postMessage", pathWindowCSS: ".identities",
+		PathIamportJS: "window.IMP", PathPortOneJS: "window.PortOne", pathWindowJS: "postMessage", pathWindowCSS: ".identities",
 	} {
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
