@@ -136,6 +136,24 @@ func testSignupFlows(t *testing.T, browser context.Context, src source) {
 		}
 	})
 
+	t.Run("a result posted by anyone but the sandbox's window is ignored", func(t *testing.T) {
+		tab := tabFor(t, browser)
+		fillForm(t, tab, src, "forged@example.com", "forged")
+		popup := openPopup(t, tab, src)
+		// The page's own origin claims a completed verification of the
+		// fixed adult: the SDK must wait for its window instead.
+		forged := map[string]string{
+			"v1": `{sandbox: "iamport", result: {success: true, imp_success: true, imp_uid: "imp_100000000001", merchant_uid: "m", error_code: null, error_msg: null}}`,
+			"v2": `{sandbox: "portone", result: {transactionType: "IDENTITY_VERIFICATION", identityVerificationId: "identity-verification-100000000001", identityVerificationTxId: "t"}}`,
+		}[src.radio]
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[chromedp.Void](`window.postMessage(`+forged+`, "*")`)); err != nil {
+			t.Fatal(err)
+		}
+		run(t, popup, chromedp.Click(chromedp.CSS(`button[name="cancel"]`)))
+		waitResult(t, tab, "#sdk-code")
+		wantText(t, tab, "#sdk-code", src.cancel)
+	})
+
 	t.Run("closing the window is a cancel", func(t *testing.T) {
 		tab := tabFor(t, browser)
 		fillForm(t, tab, src, "closed@example.com", "closed")
