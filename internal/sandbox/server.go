@@ -69,6 +69,9 @@ type Server struct {
 	mu        sync.Mutex
 	token     string // the active access token, "" when none was issued
 	expiresAt int64  // Unix seconds at which token stops being valid
+	rules     TokenRules
+	issued    int64 // new tokens issued
+	extended  int64 // extensions of the active token
 	fault     Fault  // the active fault, meaningful only when hasFault
 	hasFault  bool
 
@@ -83,7 +86,8 @@ type Server struct {
 // New returns a Server configured by cfg, with no token issued, no fault
 // active and zeroed counters.
 func New(cfg Config) *Server {
-	s := &Server{key: cfg.APIKey, secret: cfg.APISecret, portOneSecret: cfg.PortOneSecret, storeID: cfg.PortOneStoreID, now: cfg.Now}
+	s := &Server{key: cfg.APIKey, secret: cfg.APISecret, portOneSecret: cfg.PortOneSecret, storeID: cfg.PortOneStoreID, now: cfg.Now,
+		rules: TokenRules{}.withDefaults()}
 	if s.key == "" {
 		s.key = DefaultAPIKey
 	}
@@ -119,6 +123,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.token, s.expiresAt = "", 0
+	s.issued, s.extended = 0, 0
 	s.fault, s.hasFault = Fault{}, false
 	s.mu.Unlock()
 	s.getTokenCalls.Store(0)

@@ -91,10 +91,11 @@ func (s *Server) validCredentials(c credentials) bool {
 	return keyOK && secretOK
 }
 
-// issueToken applies the token rules at now: it returns the active token
-// while it is valid, extends it by TokenExtension when at most
-// TokenExtensionWindow of its life remains (each such request extends it
-// again), and issues a new token once it has expired.
+// issueToken applies the token rules (s.rules, i'mport's by default) at
+// now: it returns the active token while it is valid, extends it by
+// TokenExtension when at most TokenExtensionWindow of its life remains
+// (each such request extends it again), and issues a new token once it has
+// expired.
 func (s *Server) issueToken(now time.Time) (tokenAnswer, error) {
 	nowS := now.Unix()
 	s.mu.Lock()
@@ -105,9 +106,11 @@ func (s *Server) issueToken(now time.Time) (tokenAnswer, error) {
 		if err != nil {
 			return tokenAnswer{}, err
 		}
-		s.token, s.expiresAt = t, nowS+int64(TokenLifetime/time.Second)
-	case s.expiresAt-nowS <= int64(TokenExtensionWindow/time.Second):
-		s.expiresAt += int64(TokenExtension / time.Second)
+		s.token, s.expiresAt = t, nowS+int64(s.rules.Lifetime/time.Second)
+		s.issued++
+	case s.expiresAt-nowS <= int64(s.rules.Window/time.Second):
+		s.expiresAt += int64(s.rules.Extension / time.Second)
+		s.extended++
 	}
 	return tokenAnswer{AccessToken: s.token, Now: nowS, ExpiredAt: s.expiresAt}, nil
 }
