@@ -72,7 +72,7 @@ type Server struct {
 	rules     TokenRules
 	issued    int64 // new tokens issued
 	extended  int64 // extensions of the active token
-	fault     Fault  // the active fault, meaningful only when hasFault
+	fault     Fault // the active fault, meaningful only when hasFault
 	hasFault  bool
 
 	// hangHook, when set by tests, is called when a request starts hanging.
