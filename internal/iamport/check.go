@@ -26,20 +26,19 @@ func (c *Client) CheckCredentials(ctx context.Context) (certification.Credential
 	if err != nil {
 		return check, failure(opToken, certification.ErrFailed, err)
 	}
-	var answer tokenAnswer
+	var issued issuedToken
 	sent := c.now()
 	outcome, status, detail := c.call(req, EndpointToken, func(raw json.RawMessage) error {
-		if _, err := parseToken(raw, sent); err != nil {
-			return err
-		}
-		return json.Unmarshal(raw, &answer)
+		var err error
+		issued, err = parseToken(raw)
+		return err
 	})
 	received := c.now()
 	if outcome != OutcomeOK {
 		return check, tokenFailure(outcome, status, detail)
 	}
 	// parseToken has checked that both are present and expired_at > now.
-	check.TokenLifetime = time.Duration(*answer.ExpiredAt-*answer.Now) * time.Second
-	check.ClockSkew, check.SkewError = certification.SkewAt(*answer.Now, sent, received)
+	check.TokenLifetime = time.Duration(issued.expiredAt-issued.serverNow) * time.Second
+	check.ClockSkew, check.SkewError = certification.SkewAt(issued.serverNow, sent, received)
 	return check, nil
 }

@@ -47,13 +47,14 @@ func TestCheckCredentialsNeitherUsesNorFillsTheTokenCache(t *testing.T) {
 	if _, err := c.CheckCredentials(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.cachedToken(); ok {
+	if _, ok := c.cachedEntry(); ok {
 		t.Fatal("a check filled the token cache")
 	}
 	if _, err := c.Lookup(context.Background(), testID); err != nil {
 		t.Fatal(err)
 	}
-	cached, ok := c.cachedToken()
+	entry, ok := c.cachedEntry()
+	cached := entry.value
 	if !ok || cached != tokenFor(2) {
 		t.Fatalf("cached token %q, want the lookup's %q", cached, tokenFor(2))
 	}
@@ -63,7 +64,7 @@ func TestCheckCredentialsNeitherUsesNorFillsTheTokenCache(t *testing.T) {
 	if got := f.tokenCalls.Load(); got != 3 {
 		t.Fatalf("getToken calls %d, want 3 (check, lookup, check)", got)
 	}
-	if now, _ := c.cachedToken(); now != cached {
+	if now, _ := c.cachedEntry(); now.value != cached {
 		t.Fatalf("a check replaced the cached token")
 	}
 }

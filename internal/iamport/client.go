@@ -1,6 +1,7 @@
 package iamport
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -42,7 +43,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives debug lines only, default zap.NewNop().
 	Logger *zap.Logger
-	// Observer, if set, is told about every HTTP call.
+	// Observer, if set, is told about every HTTP call; if it also
+	// implements TokenObserver, about every getToken call's path and every
+	// lookup's wait for a token.
 	Observer Observer
 	// TokenTimeout bounds the getToken call shared by concurrent lookups,
 	// default DefaultTokenTimeout (10 s). Each caller still stops waiting
@@ -59,6 +62,18 @@ type Config struct {
 	// NotFoundEntries bounds the ids remembered at once, default
 	// DefaultNotFoundEntries (10,000).
 	NotFoundEntries int
+	// TokenRefreshLead is how much of the token's life is left when the
+	// background refresh (see Client.Start) asks for it again, default
+	// DefaultTokenRefreshLead (45 s, inside i'mport's last minute, when
+	// getToken extends the token). It must be longer than TokenMargin.
+	TokenRefreshLead time.Duration
+	// TokenMargin is how much of the token's life is left when lookups
+	// stop using it and fetch one themselves, default DefaultTokenMargin
+	// (15 s).
+	TokenMargin time.Duration
+	// After is the timer of the background refresh, default time.After.
+	// Tests pass the After of the clock whose Now they pass.
+	After func(time.Duration) <-chan time.Time
 }
 
 // Client looks verifications up in i'mport. It implements
@@ -73,6 +88,11 @@ type Client struct {
 	tokenTimeout time.Duration
 	gate         Gate
 	notFound     *notFoundCache // nil when off
+	tokenObs     TokenObserver
+	refreshLead  time.Duration
+	margin       time.Duration
+	after        func(time.Duration) <-chan time.Time
+	refresher    refresher
 
 	tokens  *cache.Cache
 	tokenMu sync.Mutex // makes store and compare-and-drop atomic
@@ -101,6 +121,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.NotFoundEntries < 0 {
 		return nil, errors.New("iamport config: not-found entries is negative")
 	}
+	if cfg.TokenRefreshLead < 0 || cfg.TokenMargin < 0 {
+		return nil, errors.New("iamport config: token refresh lead or margin is negative")
+	}
 	c := &Client{
 		base:         base,
 		key:          cfg.Key,
@@ -110,9 +133,16 @@ func New(cfg Config) (*Client, error) {
 		obs:          cfg.Observer,
 		tokenTimeout: cfg.TokenTimeout,
 		gate:         cfg.Gate,
+		refreshLead:  cmp.Or(cfg.TokenRefreshLead, DefaultTokenRefreshLead),
+		margin:       cmp.Or(cfg.TokenMargin, DefaultTokenMargin),
+		after:        cfg.After,
+		refresher:    newRefresher(),
 		// No default expiry and no janitor goroutine: each entry is
 		// stored with its own expiry and checked against Config.Now.
 		tokens: cache.New(cache.NoExpiration, 0),
+	}
+	if c.margin >= c.refreshLead {
+		return nil, errors.New("iamport config: token margin must be shorter than the refresh lead")
 	}
 	if c.hc == nil {
 		c.hc = defaultHTTPClient(idleConnsFor(cfg.Gate))
@@ -136,6 +166,13 @@ func New(cfg Config) (*Client, error) {
 	c.SetLogger(cfg.Logger)
 	if c.obs == nil {
 		c.obs = nopObserver{}
+	}
+	c.tokenObs = nopObserver{}
+	if to, ok := c.obs.(TokenObserver); ok {
+		c.tokenObs = to
+	}
+	if c.after == nil {
+		c.after = time.After
 	}
 	if c.tokenTimeout == 0 {
 		c.tokenTimeout = DefaultTokenTimeout
@@ -219,10 +256,12 @@ func (c *Client) SetLogger(l *zap.Logger) {
 	c.log.Store(l)
 }
 
-// Close releases the idle connections of the client's HTTP transport, so
-// that a client that is no longer used leaves no goroutine behind. The
-// client must not be used afterwards.
+// Close stops the background refresh (waiting for it to end) and releases
+// the idle connections of the client's HTTP transport, so that a client
+// that is no longer used leaves no goroutine behind. The client must not be
+// used afterwards.
 func (c *Client) Close() {
+	c.stopRefresh()
 	c.hc.CloseIdleConnections()
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -23,6 +24,11 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"query", Config{BaseURL: "https://api.iamport.kr/?a=1", Key: "k", Secret: "s"}, "query"},
 		{"does not parse", Config{BaseURL: "https://api.iamport.kr/%zz", Key: "k", Secret: "s"}, "does not parse"},
 		{"negative token timeout", Config{Key: "k", Secret: "s", TokenTimeout: -1}, "token timeout"},
+		{"negative refresh lead", Config{Key: "k", Secret: "s", TokenRefreshLead: -1}, "refresh lead"},
+		{"negative margin", Config{Key: "k", Secret: "s", TokenMargin: -1}, "margin"},
+		{"margin as long as the lead", Config{Key: "k", Secret: "s", TokenRefreshLead: 2 * time.Second, TokenMargin: 2 * time.Second}, "shorter than the refresh lead"},
+		{"margin longer than the default lead", Config{Key: "k", Secret: "s", TokenMargin: time.Minute}, "shorter than the refresh lead"},
+		{"short lead and margin", Config{Key: "k", Secret: "s", TokenRefreshLead: 2 * time.Second, TokenMargin: time.Second}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +54,8 @@ func TestNewFillsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.base != DefaultBaseURL || c.tokenTimeout != DefaultTokenTimeout || c.now == nil || c.log.Load() == nil || c.obs == nil {
+	if c.base != DefaultBaseURL || c.tokenTimeout != DefaultTokenTimeout || c.now == nil || c.log.Load() == nil || c.obs == nil ||
+		c.refreshLead != DefaultTokenRefreshLead || c.margin != DefaultTokenMargin || c.after == nil || c.tokenObs == nil {
 		t.Fatalf("defaults not filled: base=%q timeout=%v", c.base, c.tokenTimeout)
 	}
 	if c.hc == http.DefaultClient || c.hc.Timeout != 0 || c.hc.Transport == nil || c.hc.Transport == http.DefaultTransport {

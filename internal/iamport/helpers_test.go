@@ -42,10 +42,40 @@ var danalRecord = `{"imp_uid":"` + testID + `","merchant_uid":"mid_1","pg_tid":"
 "foreigner":false,"foreigner_v2":null,"phone":"` + testPhone + `","carrier":"SKT","certified":true,
 "certified_at":1700000000,"unique_key":"` + testCI + `","unique_in_site":"` + testDI + `","origin":"about:blank"}`
 
-// recorder is an Observer that keeps "endpoint/outcome" for each call.
+// recorder is an Observer that keeps "endpoint/outcome" for each call, and
+// a TokenObserver that keeps "path/outcome" for each getToken call and the
+// waits of lookups that found no token.
 type recorder struct {
-	mu    sync.Mutex
-	calls []string
+	mu      sync.Mutex
+	calls   []string
+	fetches []string
+	waits   []time.Duration
+}
+
+func (r *recorder) ObserveTokenFetch(path, outcome string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fetches = append(r.fetches, path+"/"+outcome)
+}
+
+func (r *recorder) ObserveTokenWait(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.waits = append(r.waits, d)
+}
+
+// tokenFetches returns the "path/outcome" of every getToken call so far.
+func (r *recorder) tokenFetches() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.fetches...)
+}
+
+// tokenWaits returns how many lookups waited for a token.
+func (r *recorder) tokenWaits() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.waits)
 }
 
 func (r *recorder) ObserveCall(endpoint, outcome string, d time.Duration) {
@@ -150,7 +180,7 @@ func testClient(t *testing.T, f *fakeIamport, mods ...func(*Config)) (*Client, *
 	t.Helper()
 	clock := clocktest.New(localStart)
 	rec := &recorder{}
-	cfg := Config{BaseURL: f.srv.URL, Key: testKey, Secret: testSecret, Now: clock.Now, Observer: rec}
+	cfg := Config{BaseURL: f.srv.URL, Key: testKey, Secret: testSecret, Now: clock.Now, After: clock.After, Observer: rec}
 	for _, m := range mods {
 		m(&cfg)
 	}

@@ -47,3 +47,32 @@ const (
 type nopObserver struct{}
 
 func (nopObserver) ObserveCall(string, string, time.Duration) {}
+
+// The paths given to TokenObserver.ObserveTokenFetch.
+const (
+	// TokenPathBackground is a getToken call made by the warm-up or the
+	// background refresh (see Client.Start).
+	TokenPathBackground = "background"
+	// TokenPathRequest is a getToken call made because a lookup found no
+	// usable token.
+	TokenPathRequest = "request"
+)
+
+// TokenObserver is an optional extension of Observer: when Config.Observer
+// also implements it, it is told on which path each getToken call was made
+// and how long lookups waited for a token. Implementations must be safe for
+// concurrent use and must return quickly.
+type TokenObserver interface {
+	// ObserveTokenFetch is called once per getToken call, after
+	// ObserveCall, with TokenPathBackground or TokenPathRequest and the
+	// call's outcome.
+	ObserveTokenFetch(path, outcome string)
+	// ObserveTokenWait is called once per lookup that found no usable
+	// token cached, with the time it waited for one on Config.Now's clock
+	// (whether it got one or not). Lookups that found a token are not
+	// reported: with the background refresh running there are none.
+	ObserveTokenWait(d time.Duration)
+}
+
+func (nopObserver) ObserveTokenFetch(string, string) {}
+func (nopObserver) ObserveTokenWait(time.Duration)   {}

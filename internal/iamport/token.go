@@ -15,16 +15,29 @@ import (
 const (
 	// tokenKey is the only key in the token cache.
 	tokenKey = "access_token"
-	// maxTokenMargin is the most a token is given up before its expiry.
-	maxTokenMargin = 60 * time.Second
 	// maxTokenLifetime caps what an answer can claim (i'mport says 30 min).
 	maxTokenLifetime = 24 * time.Hour
 )
 
-// tokenEntry is a cached token and when to stop using it on c.now's clock.
+// DefaultTokenRefreshLead is how much of a token's life is left when the
+// background refresh asks for it again, when Config.TokenRefreshLead is
+// zero: 45 s, inside the last minute of a token's life, where i'mport's
+// getToken extends the token by five minutes (before it, getToken hands
+// back the same token with the same expiry).
+const DefaultTokenRefreshLead = 45 * time.Second
+
+// DefaultTokenMargin is how much of a token's life is left when it is no
+// longer used, when Config.TokenMargin is zero: 15 s, which leaves the
+// background refresh 30 s of i'mport's extension window to succeed in
+// while lookups still use the current token.
+const DefaultTokenMargin = 15 * time.Second
+
+// tokenEntry is a cached token and its times on c.now's clock.
 type tokenEntry struct {
-	value   string
-	expires time.Time
+	value     string
+	expiredAt int64     // the answer's expired_at, on i'mport's clock
+	refreshAt time.Time // when the background refresh asks again
+	expires   time.Time // when lookups stop using it
 }
 
 type tokenRequest struct {
@@ -38,37 +51,56 @@ type tokenAnswer struct {
 	ExpiredAt   *int64  `json:"expired_at"`
 }
 
-// tokenExpiry returns when a token fetched at local time localNow stops being
-// used, given the server's now and expired_at (Unix seconds). The lifetime is
-// measured on the server's clock alone, so clock skew cancels out; the margin
-// is min(60 s, lifetime/2). ok is false when the lifetime is zero or less.
-func tokenExpiry(localNow time.Time, serverNow, expiredAt int64) (time.Time, bool) {
+// issuedToken is a checked getToken answer.
+type issuedToken struct {
+	value                string
+	serverNow, expiredAt int64 // Unix seconds on i'mport's clock
+}
+
+// tokenTimes returns when a token fetched at local time localNow is
+// refreshed in the background and when lookups stop using it, given the
+// server's now and expired_at (Unix seconds). The lifetime is measured on
+// the server's clock alone, so clock skew cancels out. A token is used
+// until min(margin, lifetime/2) before its expiry and refreshed from
+// min(lead, 3/4 of the lifetime) before it, so a refresh always comes
+// before the token stops being used. ok is false when the lifetime is zero
+// or less.
+func tokenTimes(localNow time.Time, serverNow, expiredAt int64, lead, margin time.Duration) (refreshAt, expires time.Time, ok bool) {
 	if expiredAt <= serverNow {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
 	lifetime := maxTokenLifetime
 	if secs := expiredAt - serverNow; secs < int64(maxTokenLifetime/time.Second) {
 		lifetime = time.Duration(secs) * time.Second
 	}
-	margin := min(maxTokenMargin, lifetime/2)
-	return localNow.Add(lifetime - margin), true
+	lead = min(lead, lifetime*3/4)
+	margin = min(margin, lifetime/2)
+	end := localNow.Add(lifetime)
+	return end.Add(-lead), end.Add(-margin), true
 }
 
-// cachedToken returns the cached token if it has not reached its local expiry.
-func (c *Client) cachedToken() (string, bool) {
+// entryFor is the cache entry of a token fetched at localNow.
+func (c *Client) entryFor(localNow time.Time, t issuedToken) tokenEntry {
+	refreshAt, expires, _ := tokenTimes(localNow, t.serverNow, t.expiredAt, c.refreshLead, c.margin)
+	return tokenEntry{value: t.value, expiredAt: t.expiredAt, refreshAt: refreshAt, expires: expires}
+}
+
+// cachedEntry returns the cached token if it has not reached its local
+// expiry.
+func (c *Client) cachedEntry() (tokenEntry, bool) {
 	v, ok := c.tokens.Get(tokenKey)
 	if !ok {
-		return "", false
+		return tokenEntry{}, false
 	}
 	e := v.(tokenEntry)
 	if !c.now().Before(e.expires) {
-		return "", false
+		return tokenEntry{}, false
 	}
-	return e.value, true
+	return e, true
 }
 
 // storeToken caches e. go-cache is also given the expiry so that it can drop
-// the entry on the real clock; the check that matters is in cachedToken.
+// the entry on the real clock; the check that matters is in cachedEntry.
 func (c *Client) storeToken(e tokenEntry) {
 	d := e.expires.Sub(c.now())
 	if d <= 0 {
@@ -90,52 +122,59 @@ func (c *Client) dropTokenIf(bad string) {
 }
 
 // token returns a usable token, fetching one if needed. Concurrent callers
-// share one getToken call, which runs on a context detached from theirs and
-// bounded by c.tokenTimeout; each caller stops waiting when its ctx ends.
+// share one getToken call (also with the background refresh), which runs on
+// the client's own context, not theirs, bounded by c.tokenTimeout; each
+// caller stops waiting when its ctx ends. A caller that finds no usable token
+// reports how long it waited to the TokenObserver.
 func (c *Client) token(ctx context.Context) (string, error) {
-	if t, ok := c.cachedToken(); ok {
-		return t, nil
+	if e, ok := c.cachedEntry(); ok {
+		return e.value, nil
 	}
 	if c.onTokenWait != nil {
 		c.onTokenWait()
 	}
+	start := c.now()
+	defer func() { c.tokenObs.ObserveTokenWait(c.now().Sub(start)) }()
 	ch := c.flight.DoChan(tokenKey, func() (any, error) {
-		if t, ok := c.cachedToken(); ok {
-			return t, nil
+		if e, ok := c.cachedEntry(); ok {
+			return e, nil
 		}
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.tokenTimeout)
+		fctx, cancel := context.WithTimeout(c.refresher.life, c.tokenTimeout)
 		defer cancel()
-		return c.fetchToken(fctx)
+		return c.fetchToken(fctx, TokenPathRequest)
 	})
 	select {
 	case res := <-ch:
 		if res.Err != nil {
 			return "", res.Err
 		}
-		return res.Val.(string), nil
+		return res.Val.(tokenEntry).value, nil
 	case <-ctx.Done():
 		return "", failure("waiting for token", certification.ErrUnavailable, ctx.Err())
 	}
 }
 
-// fetchToken calls getToken once and caches the token it returns.
-func (c *Client) fetchToken(ctx context.Context) (string, error) {
+// fetchToken calls getToken once, on path (TokenPathRequest or
+// TokenPathBackground), and caches the token it returns.
+func (c *Client) fetchToken(ctx context.Context, path string) (tokenEntry, error) {
 	req, err := c.newTokenRequest(ctx)
 	if err != nil {
-		return "", failure(opToken, certification.ErrFailed, err)
+		return tokenEntry{}, failure(opToken, certification.ErrFailed, err)
 	}
 	localNow := c.now()
-	var entry tokenEntry
+	var issued issuedToken
 	outcome, status, detail := c.call(req, EndpointToken, func(raw json.RawMessage) error {
 		var err error
-		entry, err = parseToken(raw, localNow)
+		issued, err = parseToken(raw)
 		return err
 	})
+	c.tokenObs.ObserveTokenFetch(path, outcome)
 	if outcome != OutcomeOK {
-		return "", tokenFailure(outcome, status, detail)
+		return tokenEntry{}, tokenFailure(outcome, status, detail)
 	}
+	entry := c.entryFor(localNow, issued)
 	c.storeToken(entry)
-	return entry.value, nil
+	return entry, nil
 }
 
 // opToken names the getToken call in errors.
@@ -179,23 +218,23 @@ var (
 )
 
 // parseToken decodes a getToken response member. The token must be visible
-// ASCII so that it can be sent in a header unchanged.
-func parseToken(raw json.RawMessage, localNow time.Time) (tokenEntry, error) {
+// ASCII so that it can be sent in a header unchanged, and its lifetime
+// positive.
+func parseToken(raw json.RawMessage) (issuedToken, error) {
 	var a tokenAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
-		return tokenEntry{}, fmt.Errorf("decoding token: %w", err)
+		return issuedToken{}, fmt.Errorf("decoding token: %w", err)
 	}
 	if a.AccessToken == nil || *a.AccessToken == "" || a.Now == nil || a.ExpiredAt == nil {
-		return tokenEntry{}, errTokenFields
+		return issuedToken{}, errTokenFields
 	}
 	for i := 0; i < len(*a.AccessToken); i++ {
 		if b := (*a.AccessToken)[i]; b <= ' ' || b > '~' {
-			return tokenEntry{}, errTokenChars
+			return issuedToken{}, errTokenChars
 		}
 	}
-	expires, ok := tokenExpiry(localNow, *a.Now, *a.ExpiredAt)
-	if !ok {
-		return tokenEntry{}, errTokenLifetime
+	if *a.ExpiredAt <= *a.Now {
+		return issuedToken{}, errTokenLifetime
 	}
-	return tokenEntry{value: *a.AccessToken, expires: expires}, nil
+	return issuedToken{value: *a.AccessToken, serverNow: *a.Now, expiredAt: *a.ExpiredAt}, nil
 }

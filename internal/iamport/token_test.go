@@ -12,32 +12,37 @@ import (
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
-func TestTokenExpiryUsesServerLifetimeAndCappedMargin(t *testing.T) {
+func TestTokenTimesUseServerLifetimeAndCappedLeadAndMargin(t *testing.T) {
 	local := localStart
 	tests := []struct {
-		name      string
-		now, exp  int64
-		want      time.Duration // after local; ignored when !ok
-		wantValid bool
+		name                   string
+		now, exp               int64
+		wantRefresh, wantUntil time.Duration // after local; ignored when !ok
+		wantValid              bool
 	}{
-		{"30 min token keeps a 60 s margin", serverNow, serverNow + 1800, 1740 * time.Second, true},
-		{"server clock 30 years behind does not matter", 0, 1800, 1740 * time.Second, true},
-		{"server clock ahead does not matter", 4102444800, 4102444800 + 1800, 1740 * time.Second, true},
-		{"120 s token: margin is exactly 60 s", serverNow, serverNow + 120, 60 * time.Second, true},
-		{"100 s token: margin is half the lifetime", serverNow, serverNow + 100, 50 * time.Second, true},
-		{"1 s token: margin 500 ms", serverNow, serverNow + 1, 500 * time.Millisecond, true},
-		{"absurd lifetime capped at 24 h", 0, 1 << 62, 24*time.Hour - time.Minute, true},
-		{"zero lifetime refused", serverNow, serverNow, 0, false},
-		{"negative lifetime refused", serverNow, serverNow - 5, 0, false},
+		{"30 min token: refreshed 45 s and dropped 15 s before expiry", serverNow, serverNow + 1800, 1755 * time.Second, 1785 * time.Second, true},
+		{"server clock 30 years behind does not matter", 0, 1800, 1755 * time.Second, 1785 * time.Second, true},
+		{"server clock ahead does not matter", 4102444800, 4102444800 + 1800, 1755 * time.Second, 1785 * time.Second, true},
+		{"extended token (5 min 45 s left)", serverNow, serverNow + 345, 300 * time.Second, 330 * time.Second, true},
+		{"60 s token: lead capped at 3/4 of it", serverNow, serverNow + 60, 15 * time.Second, 45 * time.Second, true},
+		{"20 s token: margin half the lifetime", serverNow, serverNow + 20, 5 * time.Second, 10 * time.Second, true},
+		{"1 s token", serverNow, serverNow + 1, 250 * time.Millisecond, 500 * time.Millisecond, true},
+		{"absurd lifetime capped at 24 h", 0, 1 << 62, 24*time.Hour - 45*time.Second, 24*time.Hour - 15*time.Second, true},
+		{"zero lifetime refused", serverNow, serverNow, 0, 0, false},
+		{"negative lifetime refused", serverNow, serverNow - 5, 0, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := tokenExpiry(local, tt.now, tt.exp)
+			refresh, until, ok := tokenTimes(local, tt.now, tt.exp, DefaultTokenRefreshLead, DefaultTokenMargin)
 			if ok != tt.wantValid {
 				t.Fatalf("ok = %v, want %v", ok, tt.wantValid)
 			}
-			if ok && got.Sub(local) != tt.want {
-				t.Fatalf("expiry = local+%v, want local+%v", got.Sub(local), tt.want)
+			if !ok {
+				return
+			}
+			if refresh.Sub(local) != tt.wantRefresh || until.Sub(local) != tt.wantUntil {
+				t.Fatalf("refresh at local+%v, used until local+%v; want +%v, +%v",
+					refresh.Sub(local), until.Sub(local), tt.wantRefresh, tt.wantUntil)
 			}
 		})
 	}
@@ -53,10 +58,10 @@ func TestTokenRefetchedOnlyAtLocalExpiry(t *testing.T) {
 		wantTokenCalls int32
 	}{
 		{"second lookup reuses the token", 1800, 0, 1},
-		{"still cached just before lifetime minus 60 s", 1800, 1740*time.Second - time.Nanosecond, 1},
-		{"refetched at lifetime minus 60 s", 1800, 1740 * time.Second, 2},
-		{"short token cached until half its lifetime", 100, 50*time.Second - time.Nanosecond, 1},
-		{"short token refetched at half its lifetime", 100, 50 * time.Second, 2},
+		{"still cached just before lifetime minus 15 s", 1800, 1785*time.Second - time.Nanosecond, 1},
+		{"refetched at lifetime minus 15 s", 1800, 1785 * time.Second, 2},
+		{"short token cached until half its lifetime", 20, 10*time.Second - time.Nanosecond, 1},
+		{"short token refetched at half its lifetime", 20, 10 * time.Second, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
