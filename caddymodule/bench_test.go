@@ -43,9 +43,11 @@ const benchVerifyJSON = `{
 }`
 
 // newBenchVerify provisions a Verify from benchVerifyJSON as Caddy would,
-// then points its i'mport client at rt (in memory, no sockets) and gives it
-// an Info-level JSON logger writing to io.Discard, so that the log line of
-// every verification is encoded as in production but not printed.
+// then points its i'mport client at rt (in memory, no sockets; a fresh
+// in-memory sandbox when rt is nil) and gives it an Info-level JSON logger
+// writing to io.Discard, so that the log line of every verification is
+// encoded as in production but not printed. The first request it serves
+// starts that client's background token refresh, as in production.
 //
 // With assertion set, the handler also signs an assertion with a P-256 key
 // read from a key file (as with the storage keys, the key set is in memory
@@ -69,19 +71,21 @@ func newBenchVerify(b testing.TB, singleUse string, rt http.RoundTripper, assert
 	v.logger = zap.New(zapcore.NewCore(
 		zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()),
 		zapcore.AddSync(io.Discard), zapcore.InfoLevel))
-	if rt != nil {
-		c, err := iamport.New(iamport.Config{
-			BaseURL:    "http://sandbox.invalid",
-			Key:        sandbox.DefaultAPIKey,
-			Secret:     sandbox.DefaultAPISecret,
-			HTTPClient: &http.Client{Transport: rt},
-			Observer:   apiObserver{},
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		v.source = c
+	if rt == nil {
+		rt = benchSandboxTransport{sandbox.New(sandbox.Config{})}
 	}
+	c, err := iamport.New(iamport.Config{
+		BaseURL:    "http://sandbox.invalid",
+		Key:        sandbox.DefaultAPIKey,
+		Secret:     sandbox.DefaultAPISecret,
+		HTTPClient: &http.Client{Transport: rt},
+		Observer:   apiObserver{},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Close)
+	v.source, v.warm = c, c.Start
 	return v
 }
 

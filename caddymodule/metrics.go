@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+
+	"github.com/verigate/caddy-iamport/internal/iamport"
 )
 
 // The collectors are created once per process and registered with the
@@ -34,8 +36,16 @@ var (
 		Namespace: "caddy",
 		Subsystem: "iamport",
 		Name:      "token_fetches_total",
-		Help:      "Calls to i'mport's getToken, by outcome.",
-	}, []string{"outcome"})
+		Help:      "Calls to i'mport's getToken, by outcome and path (background: the warm-up and refresh; request: a lookup found no usable token).",
+	}, []string{"outcome", "path"})
+
+	tokenWaits = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "caddy",
+		Subsystem: "iamport",
+		Name:      "token_wait_seconds",
+		Help:      "Time lookups waited for an i'mport access token, counted only for lookups that found none cached (none while the background refresh keeps up).",
+		Buckets:   []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	})
 
 	storeErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy",
@@ -49,7 +59,7 @@ func registerMetrics(reg *prometheus.Registry, logger *zap.Logger) {
 	if reg == nil {
 		return
 	}
-	for _, c := range append([]prometheus.Collector{verifications, apiDuration, tokenFetches, storeErrors}, limitCollectors...) {
+	for _, c := range append([]prometheus.Collector{verifications, apiDuration, tokenFetches, tokenWaits, storeErrors}, limitCollectors...) {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError
 			if !errors.As(err, &already) {
@@ -64,7 +74,17 @@ type apiObserver struct{}
 
 func (apiObserver) ObserveCall(endpoint, outcome string, d time.Duration) {
 	apiDuration.WithLabelValues(endpoint, outcome).Observe(d.Seconds())
-	if endpoint == "get_token" {
-		tokenFetches.WithLabelValues(outcome).Inc()
-	}
 }
+
+// ObserveTokenFetch counts a getToken call by outcome and path.
+func (apiObserver) ObserveTokenFetch(path, outcome string) {
+	tokenFetches.WithLabelValues(outcome, path).Inc()
+}
+
+// ObserveTokenWait records how long a lookup waited for a token.
+func (apiObserver) ObserveTokenWait(d time.Duration) {
+	tokenWaits.Observe(d.Seconds())
+}
+
+// Interface guards
+var _ iamport.TokenObserver = apiObserver{}

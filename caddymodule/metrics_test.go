@@ -149,6 +149,7 @@ func allowedLabels() map[string]map[string]bool {
 			"api_error", "invalid_answer", "network_error", "timeout",
 			"acquired", "abandoned"), // the lookup limiter's (timeout too)
 		"operation": set("reserve", "release"),
+		"path":      set("background", "request"),
 		"le":        set("0.001", ".005", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"),
 	}
 }
@@ -207,6 +208,13 @@ func TestMetricsCountVerificationsRefusalsAndCallsAcrossAReload(t *testing.T) {
 	delta := func(name string, labels map[string]string) float64 {
 		return value(m1, name, labels) - value(m0, name, labels)
 	}
+	// The first request starts the background fetch and looks up at once:
+	// one getToken, on whichever path comes first.
+	tokenDelta := sum(m1, "caddy_iamport_token_fetches_total", map[string]string{"outcome": "ok"}) -
+		sum(m0, "caddy_iamport_token_fetches_total", map[string]string{"outcome": "ok"})
+	if tokenDelta != 1 {
+		t.Errorf("caddy_iamport_token_fetches_total{outcome=ok} rose by %v over both paths, want 1", tokenDelta)
+	}
 	checks := []struct {
 		name   string
 		labels map[string]string
@@ -217,7 +225,6 @@ func TestMetricsCountVerificationsRefusalsAndCallsAcrossAReload(t *testing.T) {
 		{"caddy_iamport_verifications_total", map[string]string{"code": "verification_not_found", "source": "iamport"}, 1},
 		{"caddy_iamport_verifications_total", map[string]string{"code": "imp_uid_reused", "source": "iamport"}, 1},
 		{"caddy_iamport_verifications_total", map[string]string{"code": "verification_unavailable", "source": "iamport"}, 2},
-		{"caddy_iamport_token_fetches_total", map[string]string{"outcome": "ok"}, 1},
 		{"caddy_iamport_api_request_duration_seconds_count", map[string]string{"endpoint": "get_token", "outcome": "ok"}, 1},
 		// adult, minor, adult again (looked up before the replay is
 		// refused), hangul, no_di

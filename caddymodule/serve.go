@@ -39,6 +39,10 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	// tunnel past or add one on the way to the upstream.
 	v.filter.Strip(r.Header)
 	v.hops.Clean(r)
+	// The first request of any kind starts the background fetch of the
+	// token, so that verifications do not wait for it; after that, one
+	// atomic load.
+	v.warm()
 	if v.signer != nil {
 		v.signer.prepare(r.Header)
 	}

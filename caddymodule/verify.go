@@ -166,6 +166,7 @@ type Verify struct {
 	logger     *zap.Logger
 	poolKeys   []poolRef
 	signer     *assertionSigner
+	warm       func() // starts the source's background work; see ServeHTTP
 }
 
 // CaddyModule returns the Caddy module information.
@@ -252,6 +253,12 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	}
 	// Every id found in a request must have the configured source's shape.
 	v.extract = extract.Options{Field: field, MaxBody: v.MaxBody, ValidID: v.source.ValidID}.WithDefaults()
+	// Not started here: `caddy validate` provisions too, and a provision
+	// that does not serve must make no call. The first request does.
+	v.warm = func() {}
+	if s, ok := v.source.(interface{ Start() }); ok {
+		v.warm = s.Start
+	}
 
 	mode, err := parseSingleUse(valueOr(v.SingleUse, singleUseOn))
 	if err != nil {
@@ -291,6 +298,8 @@ func (v *Verify) Validate() error {
 // Cleanup releases this instance's hold on the shared i'mport client and
 // single-use store (the last holder closes them) and stops the background
 // refresh of the assertion keys.
+// single-use store; the last holder closes them (which stops the client's
+// background token refresh).
 func (v *Verify) Cleanup() error {
 	v.signer.stop()
 	var errs []error

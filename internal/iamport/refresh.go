@@ -110,7 +110,7 @@ func (c *Client) refreshLoop(ctx context.Context) {
 				continue
 			}
 		}
-		next, err := c.refreshOnce(ctx)
+		next, err := c.refreshOnce(ctx, last)
 		if ctx.Err() != nil {
 			return
 		}
@@ -138,10 +138,15 @@ func newer(e, last tokenEntry) bool {
 }
 
 // refreshOnce makes one background getToken call, bounded by
-// c.tokenTimeout, or joins the one in flight. Every such call ends when ctx
-// (the client's life) ends, so waiting for it never delays Close for long.
-func (c *Client) refreshOnce(ctx context.Context) (tokenEntry, error) {
+// c.tokenTimeout, or joins the one in flight. When a lookup has just
+// cached a token newer than last that is not due for refresh, it returns
+// that token without a call. Every call ends when ctx (the client's life)
+// ends, so waiting for it never delays Close for long.
+func (c *Client) refreshOnce(ctx context.Context, last tokenEntry) (tokenEntry, error) {
 	v, err, _ := c.flight.Do(tokenKey, func() (any, error) {
+		if cur, ok := c.cachedEntry(); ok && newer(cur, last) && c.now().Before(cur.refreshAt) {
+			return cur, nil
+		}
 		fctx, cancel := context.WithTimeout(ctx, c.tokenTimeout)
 		defer cancel()
 		return c.fetchToken(fctx, TokenPathBackground)
