@@ -153,13 +153,14 @@ func isInfoOrAbove(level string) bool {
 // handlerLines are the lines at info or above from the iamport_verify
 // handler (or its i'mport client) among lines.
 //
-// Only the handler's own logger counts: its i'mport client's lines
-// ("….iamport") are not about one request (the background token refresh
-// warns when getToken fails, whichever request is being served then).
+// The background token refresh's lines ("….iamport.token") are left out:
+// they are about no request (it warns when getToken fails, whichever
+// request is being served then).
 func handlerLines(lines []logLine) []logLine {
 	var out []logLine
 	for _, l := range lines {
-		if l.str("logger") == handlerLogger && isInfoOrAbove(l.str("level")) {
+		logger := l.str("logger")
+		if strings.HasPrefix(logger, handlerLogger) && logger != handlerLogger+".iamport.token" && isInfoOrAbove(l.str("level")) {
 			out = append(out, l)
 		}
 	}

@@ -168,9 +168,10 @@ func (c *Client) retryDelay(n int) time.Duration {
 }
 
 // logRefreshMiss logs a background attempt that failed (warn) or did not
-// extend the token (debug). Errors carry no token or secret.
+// extend the token (debug), under the client logger's "token" name, since
+// the line is about no request. Errors carry no token or secret.
 func (c *Client) logRefreshMiss(err error, valid bool, cur tokenEntry, now time.Time, retry time.Duration) {
-	log := c.log.Load()
+	log := c.log.Load().Named("token")
 	left := time.Duration(0)
 	if valid {
 		left = cur.expires.Sub(now)

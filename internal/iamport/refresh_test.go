@@ -2,6 +2,7 @@ package iamport
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/verigate/caddy-iamport/internal/clocktest"
 	"github.com/verigate/caddy-iamport/internal/sandbox"
@@ -361,5 +366,39 @@ func TestCloseInterruptsAFetchInFlight(t *testing.T) {
 	}
 	if got := rec.tokenFetches(); !equalStrings(got, []string{"background/timeout"}) {
 		t.Fatalf("token fetches %v, want the interrupted one", got)
+	}
+}
+
+// TestBackgroundFailureIsLoggedWithoutSecrets: a failed background fetch
+// is one warn line under the "token" logger saying the current token is
+// kept, with the retry delay, and no key, secret or token in it.
+func TestBackgroundFailureIsLoggedWithoutSecrets(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	f := newFake(t)
+	c, clock, _ := testClient(t, f, func(cfg *Config) { cfg.Logger = zap.New(core) })
+	t.Cleanup(c.Close)
+	r := &refreshRig{t: t, clock: clock, c: c}
+	c.Start()
+	clock.WaitPending(1)
+	f.token = func(w http.ResponseWriter, _ *http.Request, _ int32) {
+		writeJSON(w, http.StatusUnauthorized, `{"code":-1,"message":"`+testSecret+`","response":null}`)
+	}
+	r.fireTimer()
+	lines := logs.All()
+	if len(lines) != 1 {
+		t.Fatalf("%d lines at info or above, want 1: %v", len(lines), lines)
+	}
+	l := lines[0]
+	if l.Level != zapcore.WarnLevel || l.LoggerName != "token" || !strings.Contains(l.Message, "keeping the current token") {
+		t.Fatalf("line %+v, want a warning of the token logger that the current token is kept", l)
+	}
+	if got := l.ContextMap()["retry_in"]; got != time.Second {
+		t.Fatalf("retry_in = %v, want 1s", got)
+	}
+	text := l.Message + fmt.Sprint(l.ContextMap())
+	for _, s := range []string{testKey, testSecret, "TOKEN-must-not-leak"} {
+		if strings.Contains(text, s) {
+			t.Fatalf("log line carries %q: %s", s, text)
+		}
 	}
 }
