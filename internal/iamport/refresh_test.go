@@ -348,11 +348,15 @@ func TestCloseStopsTheRefresh(t *testing.T) {
 // getToken to reach its time budget (an hour here).
 func TestCloseInterruptsAFetchInFlight(t *testing.T) {
 	f := newFake(t)
-	entered := make(chan struct{})
+	entered, testDone := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(testDone) }) // runs before the server's Close
 	f.token = func(_ http.ResponseWriter, r *http.Request, _ int32) {
 		_, _ = io.Copy(io.Discard, r.Body) // lets the server notice the client leaving
 		close(entered)
-		<-r.Context().Done()
+		select {
+		case <-r.Context().Done():
+		case <-testDone:
+		}
 	}
 	c, _, rec := testClient(t, f, func(cfg *Config) { cfg.TokenTimeout = time.Hour })
 	c.Start()
