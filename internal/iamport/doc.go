@@ -6,20 +6,37 @@
 //
 // Token handling. The token's lifetime is taken from the answer itself
 // (expired_at minus the server's own now), so a local clock that is far from
-// i'mport's clock does not matter. The token is kept until
-// local time at request + lifetime - margin, where the margin is the smaller
-// of 60 seconds and half the lifetime; 60 seconds is the most that avoids
-// re-asking during the window in which i'mport hands back the same token.
-// Lifetimes longer than 24 hours are capped at 24 hours; a lifetime of zero
-// or less is refused. However many lookups arrive on a cold cache, only one
-// getToken call is made; it runs on a context detached from any single
-// caller, bounded by Config.TokenTimeout, so that one caller giving up does
-// not fail the others.
+// i'mport's clock does not matter. Lookups use the token until local time
+// at request + lifetime - margin, where the margin is the smaller of
+// Config.TokenMargin (15 s) and half the lifetime. Lifetimes longer than 24
+// hours are capped at 24 hours; a lifetime of zero or less is refused.
+// However many lookups arrive on a cold cache, only one getToken call is
+// made; it runs on the client's own context (not any caller's), bounded by
+// Config.TokenTimeout, so that one caller giving up does not fail the
+// others, and Close ends it.
+//
+// Background refresh. Client.Start, called when a handler serves its first
+// request of any kind (never at provisioning), starts one goroutine that
+// fetches the token at once and then asks getToken again when
+// Config.TokenRefreshLead (45 s, at most 3/4 of the lifetime) of its life
+// is left. That is inside i'mport's last minute, where getToken extends the
+// token by five minutes (before it, getToken hands back the same token and
+// expiry, so an earlier refresh would gain nothing); 45 s leaves 30 s for
+// retries before the margin. The refresh shares the single getToken call
+// with lookups, is bounded by TokenTimeout, and keeps the current token when
+// it fails or the answer did not extend the token; it then asks again
+// after 1 s, 2 s, 4 s... up to a minute, but before the token stops being
+// used. With the refresh running no lookup waits for getToken; without it
+// (a client never started, or every attempt failing past the margin) lookups
+// fetch the token themselves as before. Close stops it and waits for it.
+// A TokenObserver is told on which path each getToken call was made and how
+// long lookups waited for a token.
 //
 // Retries. A certification call answered with 401 drops the token, fetches a
 // new one and is retried once. A certification call that fails with a
 // network error or a 5xx answer is retried once if the caller's context is
-// still live. The getToken call is never retried.
+// still live. A lookup's getToken call is never retried (the background
+// refresh retries its own).
 //
 // Bounded calls. With Config.Gate (a lookuplimit.Limiter shared by every
 // handler using the client), each certification call holds one slot of the
