@@ -31,7 +31,7 @@ func TestReadmeDocumentsEveryCodeIdentityAndMetric(t *testing.T) {
 			t.Errorf("README's sandbox table lacks %q", row)
 		}
 	}
-	for _, name := range []string{"verifications_total", "api_request_duration_seconds", "token_fetches_total", "single_use_store_errors_total",
+	for _, name := range []string{"verifications_total", "api_request_duration_seconds", "token_fetches_total", "token_wait_seconds", "single_use_store_errors_total",
 		"lookups_waiting", "lookup_slot_wait_seconds", "negative_cache_hits_total"} {
 		if !strings.Contains(readme, "`caddy_iamport_"+name+"`") {
 			t.Errorf("README's metrics table lacks caddy_iamport_%s", name)
