@@ -47,8 +47,9 @@ type Config struct {
 	// implements TokenObserver, about every getToken call's path and every
 	// lookup's wait for a token.
 	Observer Observer
-	// TokenTimeout bounds the getToken call shared by concurrent lookups,
-	// default DefaultTokenTimeout (10 s). Each caller still stops waiting
+	// TokenTimeout bounds the getToken call shared by concurrent lookups
+	// and each attempt of the background refresh, default
+	// DefaultTokenTimeout (10 s). Each caller still stops waiting
 	// when its own context ends.
 	TokenTimeout time.Duration
 	// Gate, if set, bounds the certification calls in flight (see Gate);
