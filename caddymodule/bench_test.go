@@ -3,7 +3,11 @@ package caddymodule
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -62,7 +66,11 @@ func newBenchVerify(b testing.TB, singleUse string, rt http.RoundTripper, assert
 	}
 	v.SingleUse = singleUse
 	if len(assertion) > 0 && assertion[0] {
-		v.Assertion = &Assertion{Audience: "https://app.example", KeyFiles: []string{benchKeyFile(b)}}
+		keyFile := benchKeyFile(b)
+		if len(assertion) > 1 && assertion[1] {
+			keyFile = benchEd25519KeyFile(b)
+		}
+		v.Assertion = &Assertion{Audience: "https://app.example", KeyFiles: []string{keyFile}}
 	}
 	if err := v.Provision(ctx); err != nil {
 		b.Fatal(err)
@@ -102,6 +110,25 @@ func benchKeyFile(b testing.TB) string {
 	}
 	path := filepath.Join(b.TempDir(), "key.pem")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// benchEd25519KeyFile writes a new Ed25519 key to a PKCS #8 PEM file, the
+// key an operator gives with key_file to sign with EdDSA.
+func benchEd25519KeyFile(b testing.TB) string {
+	b.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "ed25519.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	return path
@@ -331,10 +358,10 @@ func BenchmarkVerification(b *testing.B) {
 		{"replay", func(b *testing.B) http.RoundTripper { return benchRecordedAnswers(b) }},
 	}
 	for _, tr := range transports {
-		for _, variant := range []string{"off", "on", "on+assertion"} {
-			mode, _, signed := strings.Cut(variant, "+")
+		for _, variant := range []string{"off", "on", "on+assertion", "on+assertion_ed25519"} {
+			mode, extra, signed := strings.Cut(variant, "+")
 			b.Run(tr.name+"/single_use_"+variant, func(b *testing.B) {
-				v := newBenchVerify(b, mode, tr.rt(b), signed)
+				v := newBenchVerify(b, mode, tr.rt(b), signed, extra == "assertion_ed25519")
 				w := &benchWriter{h: http.Header{}}
 				h := http.Header{
 					"Content-Type":   {"application/json"},
