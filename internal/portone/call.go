@@ -33,7 +33,7 @@ type errorBody struct {
 
 var errSecretRefused = errors.New("PortOne refused the API secret")
 
-// call sends req, reads at most maxAnswerBytes of a 200 answer and hands it
+// call sends req, reads at most apiclient.MaxAnswerBytes of a 200 answer and hands it
 // to decode. It reports the call to the Observer and the debug log and
 // returns the outcome, the HTTP status (0 when none arrived) and a detail
 // error that is nil only for OutcomeOK.
