@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/portone"
 )
 
 // The V2 browser paths.
@@ -95,29 +97,15 @@ func (s *Server) readV2Params(v url.Values) (v2Params, error) {
 	if p.storeID != s.storeID {
 		return v2Params{}, fmt.Errorf("%w: storeId %q is not this sandbox's store (%s)", errBadWindow, p.storeID, s.storeID)
 	}
-	if !validV2ID(p.id) {
-		return v2Params{}, fmt.Errorf("%w: identityVerificationId must be 1 to 128 letters, digits, '-' or '_'", errBadWindow)
+	// The gateway's PortOne source's grammar (portone.ValidID): 1 to 128
+	// ASCII letters, digits, '-' and '_'.
+	if !portone.ValidID(p.id) {
+		return v2Params{}, fmt.Errorf("%w: identityVerificationId must be 1 to %d letters, digits, '-' or '_'", errBadWindow, portone.MaxIDLength)
 	}
-	if !validV2ID(p.txID) || len(p.txID) > 64 {
+	if !portone.ValidID(p.txID) || len(p.txID) > 64 {
 		return v2Params{}, fmt.Errorf("%w: identityVerificationTxId must be 1 to 64 letters, digits, '-' or '_'", errBadWindow)
 	}
 	return p, nil
-}
-
-// validV2ID reports whether id is 1 to 128 ASCII letters, digits, '-' and
-// '_', the identityVerificationId grammar the gateway's PortOne source
-// accepts.
-func validV2ID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // serveV2Window answers PathV2Window. GET shows the window
