@@ -289,6 +289,25 @@ type problemDoc struct {
 	Code   string `json:"code"`
 }
 
+// sendExpecting sends req and checks its fate: with code "" it must pass
+// with status and reach the backend once; otherwise it must be refused with
+// status and a problem document of that code, and never reach the backend.
+func sendExpecting(t *testing.T, tester *caddytest.Tester, be *backend, req *http.Request, status int, code string) {
+	t.Helper()
+	before := be.hits()
+	resp, got := do(t, tester, req)
+	if code == "" {
+		if resp.StatusCode != status || be.hits() != before+1 {
+			t.Fatalf("status %d (%s), backend hits %d→%d; want %d and one hit", resp.StatusCode, got, before, be.hits(), status)
+		}
+		return
+	}
+	assertProblem(t, resp, got, status, code)
+	if be.hits() != before {
+		t.Fatalf("a refused request reached the upstream")
+	}
+}
+
 func assertProblem(t *testing.T, resp *http.Response, body []byte, status int, code string) {
 	t.Helper()
 	if resp.StatusCode != status {
