@@ -14,11 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 out=bench/out
-mkdir -p "$out"
-
-echo "building Caddy and the flood program into $out/"
-go build -o "$out/caddy" ./cmd/caddy
-go build -o "$out/flood" ./bench/flood
+build_bench "$out" flood
 
 require_free_ports 18119 18180 18181 18190 18191 18199
 

@@ -1,6 +1,16 @@
 # Shell functions the benchmark scripts (bench/run.sh, bench/flood.sh) share.
 # Source it; it defines functions only.
 
+# build_bench OUT PROGRAM: builds Caddy with the plugin (./cmd/caddy) and
+# the benchmark program ./bench/PROGRAM into the directory OUT.
+build_bench() {
+	local out=$1 program=$2
+	mkdir -p "$out"
+	echo "building Caddy and the $program program into $out/"
+	go build -o "$out/caddy" ./cmd/caddy
+	go build -o "$out/$program" "./bench/$program"
+}
+
 # require_free_ports PORT...: exits 1 when anything listens on one of the
 # loopback ports the benchmark needs.
 require_free_ports() {

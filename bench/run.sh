@@ -15,11 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 out=bench/out
-mkdir -p "$out"
-
-echo "building Caddy and the load program into $out/"
-go build -o "$out/caddy" ./cmd/caddy
-go build -o "$out/load" ./bench/load
+build_bench "$out" load
 
 require_free_ports 18019 18081 18082 18083 18084 18085 18090 18091 18099
 
