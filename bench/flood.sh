@@ -12,31 +12,14 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 out=bench/out
-mkdir -p "$out"
+build_bench "$out" flood
 
-echo "building Caddy and the flood program into $out/"
-go build -o "$out/caddy" ./cmd/caddy
-go build -o "$out/flood" ./bench/flood
-
-for port in 18119 18180 18181 18190 18191 18199; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-		echo "port 127.0.0.1:$port is already in use; stop whatever holds it" >&2
-		exit 1
-	fi
-done
+require_free_ports 18119 18180 18181 18190 18191 18199
 
 caddy_pid=""
-cleanup() {
-	if [[ -n "$caddy_pid" ]] && kill -0 "$caddy_pid" 2>/dev/null; then
-		kill "$caddy_pid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$caddy_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$caddy_pid" 2>/dev/null || true
-	fi
-}
+cleanup() { stop_process "$caddy_pid"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

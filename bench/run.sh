@@ -13,19 +13,11 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 out=bench/out
-mkdir -p "$out"
+build_bench "$out" load
 
-echo "building Caddy and the load program into $out/"
-go build -o "$out/caddy" ./cmd/caddy
-go build -o "$out/load" ./bench/load
-
-for port in 18019 18081 18082 18083 18084 18085 18090 18091 18099; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-		echo "port 127.0.0.1:$port is already in use; stop whatever holds it" >&2
-		exit 1
-	fi
-done
+require_free_ports 18019 18081 18082 18083 18084 18085 18090 18091 18099
 
 caddy_pid=""
 load_pid=""
@@ -33,14 +25,7 @@ cleanup() {
 	if [[ -n "$load_pid" ]] && kill -0 "$load_pid" 2>/dev/null; then
 		kill "$load_pid" 2>/dev/null || true
 	fi
-	if [[ -n "$caddy_pid" ]] && kill -0 "$caddy_pid" 2>/dev/null; then
-		kill "$caddy_pid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$caddy_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$caddy_pid" 2>/dev/null || true
-	fi
+	stop_process "$caddy_pid"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/verigate/caddy-iamport/internal/sandboxtest"
 )
 
 // The tests in this file prove the limits of issue 12: at most
@@ -23,20 +25,8 @@ import (
 // there ever were at once, and the calls received.
 func inFlight(t *testing.T) (now, most, calls int64) {
 	t.Helper()
-	resp, err := http.Get(sandboxURL + "/__sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s struct {
-		Certifications int64 `json:"certifications"`
-		InFlight       int64 `json:"certifications_in_flight"`
-		Most           int64 `json:"max_certifications_in_flight"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
-	return s.InFlight, s.Most, s.Certifications
+	s := sandboxtest.Stats(t, sandboxURL)
+	return s.CertificationsInFlight, s.MaxCertificationsInFlight, s.Certifications
 }
 
 // setSlow makes every certification call of the sandbox take delay.

@@ -1,17 +1,14 @@
 package caddymodule
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -93,41 +90,7 @@ func BenchmarkVerificationPortOne(b *testing.B) {
 	for _, tr := range transports {
 		for _, mode := range []string{"off", "on"} {
 			b.Run(tr.name+"/single_use_"+mode, func(b *testing.B) {
-				v := newBenchPortOne(b, mode, tr.rt(b))
-				w := &benchWriter{h: http.Header{}}
-				h := http.Header{
-					"Content-Type":   {"application/json"},
-					"Content-Length": {strconv.Itoa(len(benchV2SignupBody))},
-					"User-Agent":     {"Mozilla/5.0"},
-				}
-				r := benchRequest(http.MethodPost, "/signup", h)
-				body := &benchBody{}
-				var seen string
-				next := caddyhttp.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
-					seen = r.Header.Get("X-Verified-Ci-Hash")
-					return nil
-				})
-				ctx := context.Background()
-				serve := func() {
-					body.Reset(benchV2SignupBody)
-					r.Body = body
-					r.ContentLength = int64(len(benchV2SignupBody))
-					seen = ""
-					if err := v.ServeHTTP(w, r, next); err != nil || seen == "" {
-						b.Fatalf("not verified: err=%v", err)
-					}
-					if v.store != nil {
-						if err := v.store.Release(ctx, sandbox.AdultV2ID); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-				serve() // warm the connection-free path outside the timed loop
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					serve()
-				}
+				benchVerifications(b, newBenchPortOne(b, mode, tr.rt(b)), benchV2SignupBody, sandbox.AdultV2ID, false)
 			})
 		}
 	}
@@ -140,21 +103,7 @@ func TestBenchPortOneServes(t *testing.T) {
 	srv := sandbox.New(sandbox.Config{})
 	for _, rt := range []http.RoundTripper{benchSandboxTransport{srv}, benchRecordedV2Answer(t)} {
 		v := newBenchPortOne(t, "on", rt)
-		r := benchRequest(http.MethodPost, "/signup", http.Header{"Content-Type": {"application/json"}})
-		r.Body = io.NopCloser(bytes.NewReader(benchV2SignupBody))
-		r.ContentLength = int64(len(benchV2SignupBody))
-		var got http.Header
-		next := caddyhttp.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) error {
-			got = r.Header.Clone()
-			return nil
-		})
-		rec := httptest.NewRecorder()
-		if err := v.ServeHTTP(rec, r, next); err != nil {
-			t.Fatal(err)
-		}
-		if got.Get("X-Verified-Ci-Hash") == "" || got.Get("X-Verified-Birth-Year") == "" {
-			t.Fatalf("identity headers missing: %v; answer %d %s", got, rec.Code, rec.Body)
-		}
+		benchServeSignup(t, v, benchV2SignupBody)
 		// Both handlers share one pooled memory store (same settings).
 		if err := v.store.Release(context.Background(), sandbox.AdultV2ID); err != nil {
 			t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/verigate/caddy-iamport/internal/sandboxtest"
 )
 
 // The sandbox's documented V2 test identities: the V1 identities under
@@ -59,18 +61,7 @@ func sandboxV2Record(t *testing.T, id string) map[string]any {
 // received.
 func v2Calls(t *testing.T) int64 {
 	t.Helper()
-	resp, err := http.Get(sandboxURL + "/__sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s struct {
-		IdentityVerifications int64 `json:"identity_verifications"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
-	return s.IdentityVerifications
+	return sandboxtest.Stats(t, sandboxURL).IdentityVerifications
 }
 
 // redisKeys lists every key in the Redis at addr.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -18,6 +17,8 @@ import (
 
 	_ "github.com/verigate/caddy-iamport/caddymodule"
 	_ "github.com/verigate/caddy-iamport/sandbox"
+
+	"github.com/verigate/caddy-iamport/internal/sandboxtest"
 )
 
 // The integration tests drive one in-process Caddy (caddytest) listening on
@@ -288,6 +289,25 @@ type problemDoc struct {
 	Code   string `json:"code"`
 }
 
+// sendExpecting sends req and checks its fate: with code "" it must pass
+// with status and reach the backend once; otherwise it must be refused with
+// status and a problem document of that code, and never reach the backend.
+func sendExpecting(t *testing.T, tester *caddytest.Tester, be *backend, req *http.Request, status int, code string) {
+	t.Helper()
+	before := be.hits()
+	resp, got := do(t, tester, req)
+	if code == "" {
+		if resp.StatusCode != status || be.hits() != before+1 {
+			t.Fatalf("status %d (%s), backend hits %d→%d; want %d and one hit", resp.StatusCode, got, before, be.hits(), status)
+		}
+		return
+	}
+	assertProblem(t, resp, got, status, code)
+	if be.hits() != before {
+		t.Fatalf("a refused request reached the upstream")
+	}
+}
+
 func assertProblem(t *testing.T, resp *http.Response, body []byte, status int, code string) {
 	t.Helper()
 	if resp.StatusCode != status {
@@ -312,54 +332,19 @@ func assertProblem(t *testing.T, resp *http.Response, body []byte, status int, c
 // independent source of truth for the values the gateway forwards.
 func sandboxRecord(t *testing.T, key, id string) map[string]any {
 	t.Helper()
-	form := url.Values{"imp_key": {key}, "imp_secret": {testSecret}}
-	resp, err := http.PostForm(sandboxURL+"/users/getToken", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok struct {
-		Response struct {
-			AccessToken string `json:"access_token"`
-		} `json:"response"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if err != nil || tok.Response.AccessToken == "" {
-		t.Fatalf("sandbox token: %v", err)
-	}
-	req, _ := http.NewRequest(http.MethodGet, sandboxURL+"/certifications/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+tok.Response.AccessToken)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Response map[string]any `json:"response"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-		t.Fatal(err)
-	}
-	return env.Response
+	return sandboxtest.Certification(t, sandboxURL, key, testSecret, id)
 }
 
+// sandboxStats are the sandbox's i'mport V1 call counters.
 type sandboxStats struct {
-	GetToken       int64 `json:"get_token"`
-	Certifications int64 `json:"certifications"`
+	GetToken, Certifications int64
 }
 
+// stats returns the sandbox's i'mport V1 call counters.
 func stats(t *testing.T) sandboxStats {
 	t.Helper()
-	resp, err := http.Get(sandboxURL + "/__sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s sandboxStats
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	s := sandboxtest.Stats(t, sandboxURL)
+	return sandboxStats{GetToken: s.GetToken, Certifications: s.Certifications}
 }
 
 // setFault drives the sandbox's fault injection.

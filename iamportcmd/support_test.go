@@ -2,13 +2,11 @@ package iamportcmd_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -25,6 +23,8 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 	_ "github.com/verigate/caddy-iamport"
 	_ "github.com/verigate/caddy-iamport/sandbox"
+
+	"github.com/verigate/caddy-iamport/internal/sandboxtest"
 )
 
 // Values that must never appear in any output of the commands.
@@ -287,51 +287,13 @@ func (g *gateway) signup(t *testing.T, id string) int {
 // independent source of truth for the fields lookup prints.
 func (g *gateway) sandboxRecord(t *testing.T, id string) map[string]any {
 	t.Helper()
-	resp, err := http.PostForm(g.sandbox+"/users/getToken", url.Values{"imp_key": {g.key}, "imp_secret": {testSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok struct {
-		Response struct {
-			AccessToken string `json:"access_token"`
-		} `json:"response"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if err != nil || tok.Response.AccessToken == "" {
-		t.Fatalf("sandbox token: %v", err)
-	}
-	req, _ := http.NewRequest(http.MethodGet, g.sandbox+"/certifications/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+tok.Response.AccessToken)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Response map[string]any `json:"response"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-		t.Fatal(err)
-	}
-	return env.Response
+	return sandboxtest.Certification(t, g.sandbox, g.key, testSecret, id)
 }
 
 // sandboxStats returns the sandbox's call counters.
 func (g *gateway) sandboxStats(t *testing.T) (getToken, certifications int64) {
 	t.Helper()
-	resp, err := http.Get(g.sandbox + "/__sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s struct {
-		GetToken       int64 `json:"get_token"`
-		Certifications int64 `json:"certifications"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
+	s := sandboxtest.Stats(t, g.sandbox)
 	return s.GetToken, s.Certifications
 }
 

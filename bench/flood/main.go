@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -36,6 +35,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/verigate/caddy-iamport/bench/benchkit"
 )
 
 type scenario struct {
@@ -79,10 +80,10 @@ func main() {
 
 	deadline := time.Now().Add(20 * time.Second)
 	for _, s := range scenarios {
-		waitReady(s.site+"/profile", deadline)
+		benchkit.WaitReady(s.site+"/profile", deadline)
 		setSlow(s.sandbox, *delay)
 		// Warm the token, from an address no scenario uses.
-		if st, _ := verify(newClient("127.0.0.3"), s.site, adultID()); st != http.StatusOK {
+		if st, _ := verify(newClient("127.0.0.3"), s.site, benchkit.NextAdultID()); st != http.StatusOK {
 			log.Fatalf("%s: warm-up verification answered %d", s.site, st)
 		}
 	}
@@ -146,7 +147,7 @@ func run(s scenario, d time.Duration, people int, think, budget time.Duration, c
 				// Every signup is another person, from an address of
 				// their own.
 				c := newClient(personAddr())
-				st, took := verify(c, s.site, adultID())
+				st, took := verify(c, s.site, benchkit.NextAdultID())
 				c.CloseIdleConnections()
 				legit.add(st, took)
 				select {
@@ -221,12 +222,9 @@ func (t *tally) sorted() []time.Duration {
 	return s
 }
 
+// q returns the p quantile of sorted, to the millisecond.
 func q(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(p*float64(len(sorted))+0.5) - 1
-	return sorted[max(0, min(i, len(sorted)-1))].Round(time.Millisecond)
+	return benchkit.Quantile(sorted, p).Round(time.Millisecond)
 }
 
 var personSeq atomic.Int64
@@ -236,11 +234,6 @@ func personAddr() string {
 	n := personSeq.Add(1)
 	return fmt.Sprintf("127.1.%d.%d", (n>>8)&255, n&255)
 }
-
-var adultSeq atomic.Int64
-
-// adultID is a sandbox adult never used before.
-func adultID() string { return fmt.Sprintf("imp_2%011d", adultSeq.Add(1)) }
 
 // guessedID is a well-formed id the sandbox does not know.
 func guessedID() string { return fmt.Sprintf("imp_9%011d", rand.Int64N(1e11)) }
@@ -276,18 +269,7 @@ type stats struct {
 	Most           int64 `json:"max_certifications_in_flight"`
 }
 
-func sandboxStats(base string) stats {
-	resp, err := http.Get(base + "/__sandbox/stats")
-	if err != nil {
-		log.Fatalf("sandbox stats: %v", err)
-	}
-	defer resp.Body.Close()
-	var s stats
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		log.Fatalf("sandbox stats: %v", err)
-	}
-	return s
-}
+func sandboxStats(base string) stats { return benchkit.SandboxStats[stats](base) }
 
 func post(url, body string) {
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
@@ -320,27 +302,8 @@ func sampleMemory(admin string, pid int) memory {
 			}
 		}
 	}
-	resp, err := http.Get(admin + "/metrics")
-	if err != nil {
-		return m
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(body), "\n") {
-		name, val, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
-		}
-		v, err := strconv.ParseFloat(val, 64)
-		if err != nil {
-			continue
-		}
-		switch name {
-		case "go_memstats_heap_inuse_bytes":
-			m.heap = v
-		case "go_goroutines":
-			m.goroutines = v
-		}
+	if v, err := benchkit.Metrics(admin+"/metrics", "go_memstats_heap_inuse_bytes", "go_goroutines"); err == nil {
+		m.heap, m.goroutines = v["go_memstats_heap_inuse_bytes"], v["go_goroutines"]
 	}
 	return m
 }
@@ -368,18 +331,3 @@ func startUpstream(addr string) *upstream {
 }
 
 func (u *upstream) Close() { _ = u.srv.Close() }
-
-func waitReady(url string, deadline time.Time) {
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			log.Fatalf("%s not ready: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}

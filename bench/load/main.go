@@ -19,7 +19,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,6 +34,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/verigate/caddy-iamport/bench/benchkit"
 )
 
 // passingIDs are the sandbox identities that pass a policy without age
@@ -53,12 +54,6 @@ type config struct {
 	fresh     bool   // a new, never used id on every request
 	want      int    // the status a request must get to count as done
 }
-
-// adultSeq numbers the sandbox's generated adults (imp_2 and 11 digits),
-// which give (d) a fresh verification on every request.
-var adultSeq atomic.Int64
-
-func nextAdultID() string { return fmt.Sprintf("imp_2%011d", adultSeq.Add(1)) }
 
 var configs = []config{
 	{key: "a", name: "plain reverse_proxy", port: 18081, want: 200},
@@ -112,9 +107,9 @@ func main() {
 
 	deadline := time.Now().Add(*readyWait)
 	for _, c := range configs {
-		waitReady(fmt.Sprintf("http://127.0.0.1:%d/profile", c.port), deadline)
+		benchkit.WaitReady(fmt.Sprintf("http://127.0.0.1:%d/profile", c.port), deadline)
 	}
-	waitReady(*coldSite+"/profile", deadline)
+	benchkit.WaitReady(*coldSite+"/profile", deadline)
 
 	if *cold > 0 {
 		coldStart(*cold, *coldSite, *coldSbx, up)
@@ -246,38 +241,12 @@ func startUpstream(addr string) (*upstreamServer, error) {
 
 func (u *upstreamServer) Close() { _ = u.srv.Close() }
 
-func waitReady(url string, deadline time.Time) {
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			log.Fatalf("%s not ready: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 type stats struct {
 	GetToken       int64 `json:"get_token"`
 	Certifications int64 `json:"certifications"`
 }
 
-func sandboxStats(base string) stats {
-	resp, err := http.Get(base + "/__sandbox/stats")
-	if err != nil {
-		log.Fatalf("sandbox stats: %v", err)
-	}
-	defer resp.Body.Close()
-	var s stats
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		log.Fatalf("sandbox stats: %v", err)
-	}
-	return s
-}
+func sandboxStats(base string) stats { return benchkit.SandboxStats[stats](base) }
 
 // coldStart opens n connections, then sends one verification on each at
 // the same moment to a site whose i'mport client has no token yet.
@@ -414,7 +383,7 @@ func runOnce(c config, conns int, d time.Duration, sbx string, cpu cpuReader, me
 			m := map[int]int64{}
 			for ctx.Err() == nil {
 				if c.fresh {
-					id = nextAdultID()
+					id = benchkit.NextAdultID() // a fresh verification every request
 				}
 				t := time.Now()
 				s := do(cl, method, url, id)
@@ -443,8 +412,8 @@ func runOnce(c config, conns int, d time.Duration, sbx string, cpu cpuReader, me
 		requests:   int64(len(all)),
 		done:       tally[c.want],
 		rps:        float64(len(all)) / elapsed.Seconds(),
-		p50:        quantile(all, 0.50),
-		p99:        quantile(all, 0.99),
+		p50:        benchkit.Quantile(all, 0.50),
+		p99:        benchkit.Quantile(all, 0.99),
 		cpuPerReq:  -1,
 		certCalls:  after.Certifications - before.Certifications,
 		tokenCalls: after.GetToken - before.GetToken,
@@ -476,14 +445,6 @@ func runOnce(c config, conns int, d time.Duration, sbx string, cpu cpuReader, me
 	}
 	res.statuses = strings.Join(parts, " ")
 	return res
-}
-
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.5) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
 func medianOf(v []float64) float64 {
@@ -579,38 +540,13 @@ func (m *mallocReader) read() mallocs {
 	if m.url == "" {
 		return mallocs{}
 	}
-	resp, err := http.Get(m.url)
+	v, err := benchkit.Metrics(m.url, "go_memstats_mallocs_total", "go_memstats_alloc_bytes_total")
 	if err != nil {
 		return mallocs{}
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return mallocs{}
-	}
-	var out mallocs
-	found := 0
-	for _, line := range strings.Split(string(body), "\n") {
-		name, val, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
-		}
-		var dst *float64
-		switch name {
-		case "go_memstats_mallocs_total":
-			dst = &out.mallocs
-		case "go_memstats_alloc_bytes_total":
-			dst = &out.bytes
-		default:
-			continue
-		}
-		if v, err := strconv.ParseFloat(val, 64); err == nil {
-			*dst = v
-			found++
-		}
-	}
-	out.ok = found == 2
-	return out
+	n, ok1 := v["go_memstats_mallocs_total"]
+	b, ok2 := v["go_memstats_alloc_bytes_total"]
+	return mallocs{mallocs: n, bytes: b, ok: ok1 && ok2}
 }
 
 // cpuReader reads a process's user+system CPU time from /proc.

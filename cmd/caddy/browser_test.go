@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"github.com/verigate/caddy-iamport/internal/browsertest"
 	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/identity"
+	"github.com/verigate/caddy-iamport/internal/sandboxtest"
 )
 
 // The demo's addresses and CI hash key, as Caddyfile.example has them.
@@ -378,54 +378,17 @@ func birthYear(years int) int {
 // demo's key. Every verification of the adult is the same person.
 func adultCIHash(t *testing.T) string {
 	t.Helper()
-	form := url.Values{"imp_key": {"sandbox_key"}, "imp_secret": {"sandbox_secret"}}
-	resp, err := http.PostForm(demoSandbox+"/users/getToken", form)
-	if err != nil {
-		t.Fatal(err)
+	ci, _ := sandboxtest.Certification(t, demoSandbox, "sandbox_key", "sandbox_secret", "imp_100000000001")["unique_key"].(string)
+	if ci == "" {
+		t.Fatal("the sandbox's adult has no CI")
 	}
-	var tok struct {
-		Response struct {
-			AccessToken string `json:"access_token"`
-		} `json:"response"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodGet, demoSandbox+"/certifications/imp_100000000001", nil)
-	req.Header.Set("Authorization", tok.Response.AccessToken)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var cert struct {
-		Response struct {
-			UniqueKey string `json:"unique_key"`
-		} `json:"response"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&cert); err != nil || cert.Response.UniqueKey == "" {
-		t.Fatalf("the adult's CI: %v", err)
-	}
-	return identity.HashCI([]byte(demoCIKey), cert.Response.UniqueKey)
+	return identity.HashCI([]byte(demoCIKey), ci)
 }
 
 // sandboxLookups returns how many verification lookups (V1 and V2) the
 // sandbox answered.
 func sandboxLookups(t *testing.T) int64 {
 	t.Helper()
-	resp, err := http.Get(demoSandbox + "/__sandbox/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s struct {
-		Certifications        int64 `json:"certifications"`
-		IdentityVerifications int64 `json:"identity_verifications"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
+	s := sandboxtest.Stats(t, demoSandbox)
 	return s.Certifications + s.IdentityVerifications
 }

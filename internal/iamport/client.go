@@ -3,10 +3,7 @@ package iamport
 import (
 	"cmp"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +12,8 @@ import (
 	"github.com/patrickmn/go-cache"
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 )
 
 // DefaultBaseURL is the i'mport REST API used when Config.BaseURL is empty.
@@ -106,7 +105,7 @@ type Client struct {
 
 // New checks cfg and returns a Client. It makes no network call.
 func New(cfg Config) (*Client, error) {
-	base, err := parseBaseURL(cfg.BaseURL)
+	base, err := apiclient.ParseBaseURL(cfg.BaseURL, DefaultBaseURL, "iamport config")
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +145,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("iamport config: token margin must be shorter than the refresh lead")
 	}
 	if c.hc == nil {
-		c.hc = defaultHTTPClient(idleConnsFor(cfg.Gate))
+		c.hc = apiclient.NewHTTPClient(idleConnsFor(cfg.Gate))
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -181,63 +180,14 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// parseBaseURL checks raw (DefaultBaseURL when empty) and returns it without
-// a trailing slash. Errors never repeat the URL, which could hold a password.
-func parseBaseURL(raw string) (string, error) {
-	if raw == "" {
-		raw = DefaultBaseURL
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", errors.New("iamport config: base url does not parse")
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", errors.New("iamport config: base url scheme must be http or https")
-	case u.Host == "":
-		return "", errors.New("iamport config: base url has no host")
-	case u.User != nil:
-		return "", errors.New("iamport config: base url must not carry user information")
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", errors.New("iamport config: base url must not carry a query or fragment")
-	}
-	return strings.TrimRight(u.String(), "/"), nil
-}
-
-// defaultIdleConns is the keep-alive connections kept to i'mport.
-const defaultIdleConns = 32
-
 // idleConnsFor keeps one idle connection per slot of a gate with more
-// slots than defaultIdleConns, so that a busy gateway reuses connections
-// instead of opening (and TLS-handshaking) new ones.
+// slots than apiclient.DefaultIdleConns, so that a busy gateway reuses
+// connections instead of opening (and TLS-handshaking) new ones.
 func idleConnsFor(g Gate) int {
-	if c, ok := g.(interface{ Cap() int }); ok && c.Cap() > defaultIdleConns {
+	if c, ok := g.(interface{ Cap() int }); ok && c.Cap() > apiclient.DefaultIdleConns {
 		return c.Cap()
 	}
-	return defaultIdleConns
-}
-
-// defaultHTTPClient returns a client with its own Transport so that the
-// plugin's settings never leak into or out of http.DefaultTransport.
-func defaultHTTPClient(idle int) *http.Client {
-	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			ForceAttemptHTTP2:     true,
-			TLSHandshakeTimeout:   5 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConns:          idle,
-			MaxIdleConnsPerHost:   idle,
-			ExpectContinueTimeout: time.Second,
-		},
-		// i'mport does not redirect; a redirect is treated as an invalid
-		// answer rather than followed.
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
+	return apiclient.DefaultIdleConns
 }
 
 // DropToken forgets the cached token, so that the next lookup fetches one.
@@ -266,11 +216,5 @@ func (c *Client) Close() {
 	c.hc.CloseIdleConnections()
 }
 
-// failure builds a returned error: op, then the certification sentinel, then
-// the detail when there is one.
-func failure(op string, sentinel, detail error) error {
-	if detail == nil {
-		return fmt.Errorf("%s: %w", op, sentinel)
-	}
-	return fmt.Errorf("%s: %w: %w", op, sentinel, detail)
-}
+// failure builds a returned error (see apiclient.Failure).
+var failure = apiclient.Failure

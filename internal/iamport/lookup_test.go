@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
@@ -198,7 +199,7 @@ func TestDeadlineDuringCertificationIsUnavailableWithoutRetry(t *testing.T) {
 }
 
 func TestCertificationAnswersMapToSentinels(t *testing.T) {
-	big := `{"code":0,"response":{"name":"` + strings.Repeat("a", maxAnswerBytes) + `"}}`
+	big := `{"code":0,"response":{"name":"` + strings.Repeat("a", apiclient.MaxAnswerBytes) + `"}}`
 	tests := []struct {
 		name    string
 		status  int
@@ -289,7 +290,7 @@ func TestOversizedAnswerIsReadAtMostOneMiBAndClosed(t *testing.T) {
 	if _, err := c.Lookup(context.Background(), testID); !errors.Is(err, certification.ErrFailed) {
 		t.Fatalf("Lookup error = %v, want ErrFailed", err)
 	}
-	if limit := maxAnswerBytes + 1 + drainBytes; body.read > limit {
+	if limit := apiclient.MaxAnswerBytes + 1 + apiclient.DrainBytes; body.read > limit {
 		t.Fatalf("read %d bytes, want at most %d", body.read, limit)
 	}
 	if !body.closed {

@@ -1,16 +1,17 @@
 package iamport
 
-import "time"
+import (
+	"time"
 
-// Observer receives one report per HTTP call made to i'mport, for metrics.
-// Implementations must be safe for concurrent use and must return quickly.
-type Observer interface {
-	// ObserveCall is called once per HTTP call to i'mport. endpoint is
-	// EndpointToken ("get_token") or EndpointCertification
-	// ("certification"); outcome is one of the Outcome constants; d is the
-	// time the call took on Config.Now's clock.
-	ObserveCall(endpoint, outcome string, d time.Duration)
-}
+	"github.com/verigate/caddy-iamport/internal/apiclient"
+)
+
+// Observer receives one report per HTTP call made to i'mport, for metrics
+// (see apiclient.Observer, shared with internal/portone so that one metrics
+// adapter serves both sources). Its endpoint is EndpointToken
+// ("get_token") or EndpointCertification ("certification"); its outcome one
+// of the Outcome constants; its duration is on Config.Now's clock.
+type Observer = apiclient.Observer
 
 // The endpoint names given to Observer.ObserveCall.
 const (
@@ -18,35 +19,36 @@ const (
 	EndpointCertification = "certification"
 )
 
-// The outcomes given to Observer.ObserveCall.
+// The outcomes given to Observer.ObserveCall: apiclient's vocabulary,
+// shared with internal/portone, so that a dashboard reads both sources
+// alike.
 const (
 	// OutcomeOK is HTTP 200 with code 0 and a usable response.
-	OutcomeOK = "ok"
+	OutcomeOK = apiclient.OutcomeOK
 	// OutcomeNotFound is HTTP 404.
-	OutcomeNotFound = "not_found"
+	OutcomeNotFound = apiclient.OutcomeNotFound
 	// OutcomeUnauthorized is HTTP 401.
-	OutcomeUnauthorized = "unauthorized"
+	OutcomeUnauthorized = apiclient.OutcomeUnauthorized
 	// OutcomeClientError is any other 4xx status.
-	OutcomeClientError = "client_error"
+	OutcomeClientError = apiclient.OutcomeClientError
 	// OutcomeServerError is any 5xx status.
-	OutcomeServerError = "server_error"
+	OutcomeServerError = apiclient.OutcomeServerError
 	// OutcomeAPIError is HTTP 200 with a non-zero code.
-	OutcomeAPIError = "api_error"
+	OutcomeAPIError = apiclient.OutcomeAPIError
 	// OutcomeInvalidAnswer is an answer that could not be used: malformed
 	// or oversized JSON, wrong types, a null response, an unexpected
 	// status such as a redirect, or a token with no lifetime.
-	OutcomeInvalidAnswer = "invalid_answer"
+	OutcomeInvalidAnswer = apiclient.OutcomeInvalidAnswer
 	// OutcomeNetworkError is a failure to send or receive.
-	OutcomeNetworkError = "network_error"
+	OutcomeNetworkError = apiclient.OutcomeNetworkError
 	// OutcomeTimeout is the request's context ending (deadline or
 	// cancellation) or a network timeout.
-	OutcomeTimeout = "timeout"
+	OutcomeTimeout = apiclient.OutcomeTimeout
 )
 
-// nopObserver is used when Config.Observer is nil.
-type nopObserver struct{}
-
-func (nopObserver) ObserveCall(string, string, time.Duration) {}
+// nopObserver is used when Config.Observer is nil; it is a TokenObserver
+// too.
+type nopObserver struct{ apiclient.NopObserver }
 
 // The paths given to TokenObserver.ObserveTokenFetch.
 const (

@@ -6,23 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 )
 
-const (
-	// maxAnswerBytes is the most of any answer body that is read (1 MiB).
-	maxAnswerBytes = 1 << 20
-	// maxErrorBytes is the most of an error answer that is read (16 KiB).
-	maxErrorBytes = 16 << 10
-	// drainBytes is how much of an unread body is discarded before closing,
-	// so that small leftovers do not cost the keep-alive connection.
-	drainBytes = 4 << 10
-)
+// maxErrorBytes is the most of an error answer that is read (16 KiB).
+const maxErrorBytes = 16 << 10
 
 // The error types of GET /identity-verifications/{id} (V2-spec
 // GetIdentityVerificationError).
@@ -39,12 +31,9 @@ type errorBody struct {
 	Type *string `json:"type"`
 }
 
-var (
-	errTooLarge      = errors.New("answer larger than 1 MiB")
-	errSecretRefused = errors.New("PortOne refused the API secret")
-)
+var errSecretRefused = errors.New("PortOne refused the API secret")
 
-// call sends req, reads at most maxAnswerBytes of a 200 answer and hands it
+// call sends req, reads at most apiclient.MaxAnswerBytes of a 200 answer and hands it
 // to decode. It reports the call to the Observer and the debug log and
 // returns the outcome, the HTTP status (0 when none arrived) and a detail
 // error that is nil only for OutcomeOK.
@@ -56,15 +45,14 @@ func (c *Client) call(req *http.Request, decode func([]byte) error) (string, int
 // arrived, to seen (when not nil).
 func (c *Client) callSeeing(req *http.Request, decode func([]byte) error, seen func(http.Header)) (string, int, error) {
 	start := c.now()
-	outcome, status, err := c.exchange(req, decode, seen)
-	d := c.now().Sub(start)
-	c.obs.ObserveCall(EndpointIdentityVerification, outcome, d)
+	outcome, status, err := apiclient.Send(c.hc, req, func(resp *http.Response) (string, error) {
+		if seen != nil {
+			seen(resp.Header)
+		}
+		return readAnswer(req.Context(), resp, decode)
+	})
 	log := c.log.Load()
-	log.Debug("PortOne call",
-		zap.String("endpoint", EndpointIdentityVerification),
-		zap.Int("status", status),
-		zap.String("outcome", outcome),
-		zap.Duration("duration", d))
+	apiclient.Report(c.obs, log, "PortOne call", EndpointIdentityVerification, outcome, status, c.now().Sub(start))
 	if outcome == OutcomeUnauthorized {
 		log.Warn("PortOne refused the API secret: check api_secret (and store_id) in the portone block",
 			zap.Int("status", status))
@@ -72,39 +60,26 @@ func (c *Client) callSeeing(req *http.Request, decode func([]byte) error, seen f
 	return outcome, status, err
 }
 
-func (c *Client) exchange(req *http.Request, decode func([]byte) error, seen func(http.Header)) (string, int, error) {
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return transportOutcome(req.Context(), err), 0, withoutURL(err)
-	}
-	if seen != nil {
-		seen(resp.Header)
-	}
-	defer func() {
-		_, _ = io.CopyN(io.Discard, resp.Body, drainBytes)
-		_ = resp.Body.Close()
-	}()
+// readAnswer maps a V2 answer to an outcome and a detail error, handing
+// the body of a 200 answer to decode.
+func readAnswer(ctx context.Context, resp *http.Response, decode func([]byte) error) (string, error) {
 	status := resp.StatusCode
 	switch {
 	case status >= 500:
-		return OutcomeServerError, status, statusError(status, "")
+		return OutcomeServerError, statusError(status, "")
 	case status >= 400:
-		outcome, detail := classifyError(status, readErrorType(resp.Body))
-		return outcome, status, detail
+		return classifyError(status, readErrorType(resp.Body))
 	case status != http.StatusOK:
-		return OutcomeInvalidAnswer, status, statusError(status, "")
+		return OutcomeInvalidAnswer, statusError(status, "")
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
+	body, outcome, err := apiclient.ReadAnswer(ctx, resp.Body)
 	if err != nil {
-		return transportOutcome(req.Context(), err), status, fmt.Errorf("reading answer: %w", err)
-	}
-	if len(body) > maxAnswerBytes {
-		return OutcomeInvalidAnswer, status, errTooLarge
+		return outcome, err
 	}
 	if err := decode(body); err != nil {
-		return OutcomeInvalidAnswer, status, err
+		return OutcomeInvalidAnswer, err
 	}
-	return OutcomeOK, status, nil
+	return OutcomeOK, nil
 }
 
 // classifyError maps a 4xx answer and its error type to an outcome and a
@@ -147,27 +122,4 @@ func statusError(status int, typ string) error {
 		return fmt.Errorf("status %d", status)
 	}
 	return fmt.Errorf("status %d, type %s", status, typ)
-}
-
-// withoutURL drops the request URL that net/http puts into transport
-// errors: it holds the id, which logs must never carry in clear.
-func withoutURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", strings.ToLower(ue.Op), ue.Err)
-	}
-	return err
-}
-
-// transportOutcome tells a timeout (the request's context ended, or the
-// network timed out) from any other network failure.
-func transportOutcome(ctx context.Context, err error) string {
-	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return OutcomeTimeout
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return OutcomeTimeout
-	}
-	return OutcomeNetworkError
 }

@@ -2,8 +2,6 @@ package portone
 
 import (
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 )
 
 // DefaultBaseURL is the PortOne V2 REST API used when Config.BaseURL is empty.
@@ -57,7 +57,7 @@ type Client struct {
 
 // New checks cfg and returns a Client. It makes no network call.
 func New(cfg Config) (*Client, error) {
-	base, err := parseBaseURL(cfg.BaseURL)
+	base, err := apiclient.ParseBaseURL(cfg.BaseURL, DefaultBaseURL, "portone config")
 	if err != nil {
 		return nil, err
 	}
@@ -78,13 +78,13 @@ func New(cfg Config) (*Client, error) {
 		c.query = "?storeId=" + url.QueryEscape(cfg.StoreID)
 	}
 	if c.hc == nil {
-		c.hc = defaultHTTPClient()
+		c.hc = apiclient.NewHTTPClient(apiclient.DefaultIdleConns)
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	if c.obs == nil {
-		c.obs = nopObserver{}
+		c.obs = apiclient.NopObserver{}
 	}
 	c.SetLogger(cfg.Logger)
 	return c, nil
@@ -99,53 +99,6 @@ func headerSafe(s string) bool {
 		}
 	}
 	return true
-}
-
-// parseBaseURL checks raw (DefaultBaseURL when empty) and returns it without
-// a trailing slash. Errors never repeat the URL, which could hold a password.
-func parseBaseURL(raw string) (string, error) {
-	if raw == "" {
-		raw = DefaultBaseURL
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", errors.New("portone config: base url does not parse")
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", errors.New("portone config: base url scheme must be http or https")
-	case u.Host == "":
-		return "", errors.New("portone config: base url has no host")
-	case u.User != nil:
-		return "", errors.New("portone config: base url must not carry user information")
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", errors.New("portone config: base url must not carry a query or fragment")
-	}
-	return strings.TrimRight(u.String(), "/"), nil
-}
-
-// defaultHTTPClient returns a client with its own Transport so that the
-// plugin's settings never leak into or out of http.DefaultTransport.
-func defaultHTTPClient() *http.Client {
-	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			ForceAttemptHTTP2:     true,
-			TLSHandshakeTimeout:   5 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConns:          32,
-			MaxIdleConnsPerHost:   32,
-			ExpectContinueTimeout: time.Second,
-		},
-		// PortOne does not redirect this endpoint; a redirect is treated as
-		// an invalid answer rather than followed (it would carry the
-		// secret to wherever it points).
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
 }
 
 // SetLogger replaces the logger the client writes to; nil means no
@@ -165,11 +118,5 @@ func (c *Client) Close() {
 	c.hc.CloseIdleConnections()
 }
 
-// failure builds a returned error: op, then the certification sentinel, then
-// the detail when there is one.
-func failure(op string, sentinel, detail error) error {
-	if detail == nil {
-		return fmt.Errorf("%s: %w", op, sentinel)
-	}
-	return fmt.Errorf("%s: %w: %w", op, sentinel, detail)
-}
+// failure builds a returned error (see apiclient.Failure).
+var failure = apiclient.Failure

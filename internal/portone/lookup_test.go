@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
@@ -129,7 +130,7 @@ func TestLookupMapsEachErrorTypeAndRetriesOnlyServerErrors(t *testing.T) {
 			certification.ErrFailed, 1, []string{"identity_verification/invalid_answer"}},
 		{"another id is a failure", answer(200, strings.Replace(verifiedBody, testID, "identity-verification-other", 1)),
 			certification.ErrFailed, 1, []string{"identity_verification/invalid_answer"}},
-		{"an answer over 1 MiB is a failure", answer(200, `{"status":"VERIFIED","pad":"`+strings.Repeat("x", maxAnswerBytes)+`"}`),
+		{"an answer over 1 MiB is a failure", answer(200, `{"status":"VERIFIED","pad":"`+strings.Repeat("x", apiclient.MaxAnswerBytes)+`"}`),
 			certification.ErrFailed, 1, []string{"identity_verification/invalid_answer"}},
 	}
 	for _, tt := range tests {

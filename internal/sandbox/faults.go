@@ -158,13 +158,27 @@ func (s *Server) takeFault(e Endpoint) (Fault, bool) {
 	return f, true
 }
 
-// answerFault answers r as fault f prescribes.
-func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, f Fault) {
+// answerConnectionFault answers r as f prescribes when f fails the
+// connection rather than the answer (FaultUnreachable, FaultHang), the same
+// for V1 and V2 calls, and reports whether it did.
+func (s *Server) answerConnectionFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	switch f.Name {
 	case FaultUnreachable:
 		dropConnection(w)
 	case FaultHang:
 		hang(r, s.hangHook)
+	default:
+		return false
+	}
+	return true
+}
+
+// answerFault answers r as fault f prescribes.
+func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, f Fault) {
+	if s.answerConnectionFault(w, r, f) {
+		return
+	}
+	switch f.Name {
 	case FaultStatus500:
 		writeError(w, http.StatusInternalServerError, "서버 내부 오류가 발생했습니다. (sandbox fault status_500)")
 	case FaultStatus503:

@@ -62,11 +62,10 @@ const malformedV2Body = `{"status":"VERIFIED","id":`
 
 // answerFaultV2 answers a V2 call for id as fault f prescribes.
 func (s *Server) answerFaultV2(w http.ResponseWriter, r *http.Request, id string, f Fault) {
+	if s.answerConnectionFault(w, r, f) {
+		return
+	}
 	switch f.Name {
-	case FaultUnreachable:
-		dropConnection(w)
-	case FaultHang:
-		hang(r, s.hangHook)
 	case FaultStatus500:
 		writeV2Error(w, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "서버 내부 오류가 발생했습니다. (sandbox fault status_500)")
 	case FaultStatus503:

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -27,15 +26,7 @@ var windowIdentities = []choice{
 
 // windowChoices returns the identities the window offers, each with the
 // description of its fixture.
-func windowChoices() []choice {
-	out := make([]choice, len(windowIdentities))
-	for i, c := range windowIdentities {
-		f, _ := fixtureByLabel(c.Label)
-		c.Description = f.Description
-		out[i] = c
-	}
-	return out
-}
+func windowChoices() []choice { return describedChoices(windowIdentities, fixtureByLabel) }
 
 // fixtureByLabel returns the fixed test identity labelled label.
 func fixtureByLabel(label string) (fixture, bool) {
@@ -44,11 +35,6 @@ func fixtureByLabel(label string) (fixture, bool) {
 		return fixture{}, false
 	}
 	return fixtures[i], true
-}
-
-// offered reports whether the window offers label.
-func offered(label string) bool {
-	return slices.ContainsFunc(windowIdentities, func(c choice) bool { return c.Label == label })
 }
 
 // Error codes and messages of failed V1 verifications. i'mport documents
@@ -108,25 +94,18 @@ func (s *Server) serveV1Window(w http.ResponseWriter, r *http.Request) {
 		if company == "" {
 			company = "포트원" // the documented default of the company parameter
 		}
-		hidden := make([]hiddenField, 0, 5)
-		for _, k := range []string{"mode", "origin", "m_redirect_url", "merchant_uid", "user_code"} {
-			if v := q.Get(k); v != "" {
-				hidden = append(hidden, hiddenField{k, v})
-			}
-		}
 		renderPage(w, http.StatusOK, "window.html", windowPage{
 			Product: "i'mport V1 · IMP.certification", Company: company, Action: PathV1Window,
-			Hidden: hidden, Choices: windowChoices(),
+			Hidden:  hiddenFields(q, "mode", "origin", "m_redirect_url", "merchant_uid", "user_code"),
+			Choices: windowChoices(),
 		})
 		return
 	}
 
-	r.Body = http.MaxBytesReader(w, r.Body, maxWindowForm)
-	if err := r.ParseForm(); err != nil {
-		refuseWindow(w, fmt.Errorf("%w: %v", errBadWindow, err))
+	form, ok := readWindowForm(w, r)
+	if !ok {
 		return
 	}
-	form := r.PostForm
 	p, err := readWindowParams(form, "m_redirect_url")
 	if err != nil {
 		refuseWindow(w, err)
@@ -137,7 +116,7 @@ func (s *Server) serveV1Window(w http.ResponseWriter, r *http.Request) {
 		res.ErrorCode, res.ErrorMsg = new(v1CodeCancelled), new(v1MsgCancelled)
 	} else {
 		label := form.Get("identity")
-		if !offered(label) {
+		if !offers(windowIdentities, label) {
 			refuseWindow(w, fmt.Errorf("%w: unknown identity %q", errBadWindow, label))
 			return
 		}
@@ -153,31 +132,17 @@ func (s *Server) serveV1Window(w http.ResponseWriter, r *http.Request) {
 			res.Success, res.ImpSuccess = true, true
 		}
 	}
-	if p.mode == modeRedirect {
-		http.Redirect(w, r, withQuery(p.redirect, res.query()), http.StatusSeeOther)
-		return
-	}
-	body, _ := json.Marshal(res)
-	summary := "본인인증을 마쳤습니다. 이 창을 닫아 주세요. / Verification finished; you may close this window."
-	if !res.Success {
-		summary = "본인인증이 완료되지 않았습니다. 이 창을 닫아 주세요. / Verification not completed; you may close this window."
-	}
-	renderPage(w, http.StatusOK, "done.html", donePage{Channel: "iamport", Origin: p.origin, Result: string(body), Summary: summary})
+	handBack(w, r, p, "iamport", res.query(), res, res.Success)
 }
 
 // mintedCertification returns the certification of an imp_uid minted by
 // the window, as it reads at now, and reports whether id is one. Its
 // fixture's label says which identity the person picked.
 func (s *Server) mintedCertification(id string, now time.Time) (certificationAnswer, fixture, bool) {
-	m, ok := s.minted.get(id)
+	m, f, ok := mintedFixture(&s.minted, id, fixtureByLabel)
 	if !ok {
 		return certificationAnswer{}, fixture{}, false
 	}
-	f, ok := fixtureByLabel(m.label)
-	if !ok {
-		return certificationAnswer{}, fixture{}, false
-	}
-	f.ID = id
 	if f.birthday == nil { // api_error: no record, a business error
 		return certificationAnswer{}, f, true
 	}

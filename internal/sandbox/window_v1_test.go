@@ -16,6 +16,13 @@ import (
 // parameters plus identity=<label>, or cancel=1 when label is "".
 func pick(t *testing.T, s *Server, params url.Values, label string) *httptest.ResponseRecorder {
 	t.Helper()
+	return pickAt(t, s, PathV1Window, params, label)
+}
+
+// pickAt posts the form of the window at path (V1's or V2's) as its
+// buttons do.
+func pickAt(t *testing.T, s *Server, path string, params url.Values, label string) *httptest.ResponseRecorder {
+	t.Helper()
 	form := url.Values{}
 	for k, v := range params {
 		form[k] = v
@@ -25,7 +32,7 @@ func pick(t *testing.T, s *Server, params url.Values, label string) *httptest.Re
 	} else {
 		form.Set("identity", label)
 	}
-	req := httptest.NewRequest(http.MethodPost, PathV1Window, strings.NewReader(form.Encode()))
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)

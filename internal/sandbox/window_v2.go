@@ -1,12 +1,13 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/portone"
 )
 
 // The V2 browser paths.
@@ -34,15 +35,7 @@ var v2WindowIdentities = func() []choice {
 
 // v2WindowChoices returns the identities the V2 window offers, each with
 // the description of its fixture.
-func v2WindowChoices() []choice {
-	out := make([]choice, len(v2WindowIdentities))
-	for i, c := range v2WindowIdentities {
-		f, _ := v2FixtureByLabel(c.Label)
-		c.Description = f.Description
-		out[i] = c
-	}
-	return out
-}
+func v2WindowChoices() []choice { return describedChoices(v2WindowIdentities, v2FixtureByLabel) }
 
 // v2FixtureByLabel returns the V1 or V2-only test identity labelled label.
 func v2FixtureByLabel(label string) (fixture, bool) {
@@ -104,29 +97,15 @@ func (s *Server) readV2Params(v url.Values) (v2Params, error) {
 	if p.storeID != s.storeID {
 		return v2Params{}, fmt.Errorf("%w: storeId %q is not this sandbox's store (%s)", errBadWindow, p.storeID, s.storeID)
 	}
-	if !validV2ID(p.id) {
-		return v2Params{}, fmt.Errorf("%w: identityVerificationId must be 1 to 128 letters, digits, '-' or '_'", errBadWindow)
+	// The gateway's PortOne source's grammar (portone.ValidID): 1 to 128
+	// ASCII letters, digits, '-' and '_'.
+	if !portone.ValidID(p.id) {
+		return v2Params{}, fmt.Errorf("%w: identityVerificationId must be 1 to %d letters, digits, '-' or '_'", errBadWindow, portone.MaxIDLength)
 	}
-	if !validV2ID(p.txID) || len(p.txID) > 64 {
+	if !portone.ValidID(p.txID) || len(p.txID) > 64 {
 		return v2Params{}, fmt.Errorf("%w: identityVerificationTxId must be 1 to 64 letters, digits, '-' or '_'", errBadWindow)
 	}
 	return p, nil
-}
-
-// validV2ID reports whether id is 1 to 128 ASCII letters, digits, '-' and
-// '_', the identityVerificationId grammar the gateway's PortOne source
-// accepts.
-func validV2ID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // serveV2Window answers PathV2Window. GET shows the window
@@ -150,25 +129,18 @@ func (s *Server) serveV2Window(w http.ResponseWriter, r *http.Request) {
 			refuseWindow(w, err)
 			return
 		}
-		hidden := make([]hiddenField, 0, 6)
-		for _, k := range []string{"mode", "origin", "redirectUrl", "storeId", "identityVerificationId", "identityVerificationTxId"} {
-			if v := q.Get(k); v != "" {
-				hidden = append(hidden, hiddenField{k, v})
-			}
-		}
 		renderPage(w, http.StatusOK, "window.html", windowPage{
 			Product: "PortOne V2 · requestIdentityVerification", Company: s.storeID, Action: PathV2Window,
-			Hidden: hidden, Choices: v2WindowChoices(),
+			Hidden:  hiddenFields(q, "mode", "origin", "redirectUrl", "storeId", "identityVerificationId", "identityVerificationTxId"),
+			Choices: v2WindowChoices(),
 		})
 		return
 	}
 
-	r.Body = http.MaxBytesReader(w, r.Body, maxWindowForm)
-	if err := r.ParseForm(); err != nil {
-		refuseWindow(w, fmt.Errorf("%w: %v", errBadWindow, err))
+	form, ok := readWindowForm(w, r)
+	if !ok {
 		return
 	}
-	form := r.PostForm
 	wp, err := readWindowParams(form, "redirectUrl")
 	if err != nil {
 		refuseWindow(w, err)
@@ -184,7 +156,7 @@ func (s *Server) serveV2Window(w http.ResponseWriter, r *http.Request) {
 		res.Code, res.Message = v2CodeCancelled, v1MsgCancelled
 	} else {
 		label := form.Get("identity")
-		if !slices.ContainsFunc(v2WindowIdentities, func(c choice) bool { return c.Label == label }) {
+		if !offers(v2WindowIdentities, label) {
 			refuseWindow(w, fmt.Errorf("%w: unknown identity %q", errBadWindow, label))
 			return
 		}
@@ -195,16 +167,7 @@ func (s *Server) serveV2Window(w http.ResponseWriter, r *http.Request) {
 			res.Code, res.Message = v2CodeNotVerified, v1MsgNotCertified
 		}
 	}
-	if wp.mode == modeRedirect {
-		http.Redirect(w, r, withQuery(wp.redirect, res.query()), http.StatusSeeOther)
-		return
-	}
-	body, _ := json.Marshal(res)
-	summary := "본인인증을 마쳤습니다. 이 창을 닫아 주세요. / Verification finished; you may close this window."
-	if res.Code != "" {
-		summary = "본인인증이 완료되지 않았습니다. 이 창을 닫아 주세요. / Verification not completed; you may close this window."
-	}
-	renderPage(w, http.StatusOK, "done.html", donePage{Channel: "portone", Origin: wp.origin, Result: string(body), Summary: summary})
+	handBack(w, r, wp, "portone", res.query(), res, res.Code == "")
 }
 
 // unfinished reports whether a recorded V2 verification may be tried again:
@@ -223,15 +186,10 @@ func fixedV2ID(id string) bool {
 // reports whether id is one. Its fixture's label says which identity the
 // person picked.
 func (s *Server) mintedVerification(id string, now time.Time) (v2Verification, fixture, bool) {
-	m, ok := s.mintedV2.get(id)
+	m, f, ok := mintedFixture(&s.mintedV2, id, v2FixtureByLabel)
 	if !ok {
 		return v2Verification{}, fixture{}, false
 	}
-	f, ok := v2FixtureByLabel(m.label)
-	if !ok {
-		return v2Verification{}, fixture{}, false
-	}
-	f.ID = id
 	if f.birthday == nil { // api_error: no record, an error answer
 		return v2Verification{}, f, true
 	}

@@ -31,20 +31,7 @@ func v2Window(id, landing string) url.Values {
 // label is "".
 func pickV2(t *testing.T, s *Server, params url.Values, label string) *httptest.ResponseRecorder {
 	t.Helper()
-	form := url.Values{}
-	for k, v := range params {
-		form[k] = v
-	}
-	if label == "" {
-		form.Set("cancel", "1")
-	} else {
-		form.Set("identity", label)
-	}
-	req := httptest.NewRequest(http.MethodPost, PathV2Window, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
-	return rec
+	return pickAt(t, s, PathV2Window, params, label)
 }
 
 // landedV2 returns the query the V2 window's redirect appended.
