@@ -1,17 +1,21 @@
 package caddymodule_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
@@ -122,6 +126,13 @@ http://%s:9080 {
 }
 `, s.host, source, testCIKey, s.options, after)
 	}
+	// The settle site answers this config's own marker, so that startCaddy
+	// can tell when connections reach the new config's server.
+	fmt.Fprintf(&b, `
+http://settle.localhost:9080 {
+	respond "settle-%d"
+}
+`, settleMarkers.Add(1))
 	fmt.Fprintf(&b, `
 http://plain.localhost:9080 {
 	reverse_proxy %s
@@ -158,7 +169,60 @@ func startCaddy(t *testing.T, cfg string) *caddytest.Tester {
 	tester.InitServer(cfg, "caddyfile")
 	currentTester = tester
 	dropKeepAlives()
+	if m := settleMarker.FindString(cfg); m != "" {
+		settle(t, m)
+	}
 	return tester
+}
+
+// settleMarkers numbers the configs buildConfig writes.
+var settleMarkers atomic.Int64
+
+var settleMarker = regexp.MustCompile(`settle-[0-9]+`)
+
+// settle waits until new connections reach the server of the config just
+// loaded. Right after a reload, the previous config's server can still
+// accept a connection on the shared listener and then close it unanswered
+// as it stops (a client sees EOF); a test's first request must not race
+// that. settle polls the settle site on fresh connections until three in
+// a row answer this config's marker.
+func settle(t *testing.T, marker string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for ok := 0; ok < 3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the config with %s never answered on fresh connections", marker)
+		}
+		if settleProbe() == marker {
+			ok++
+		} else {
+			ok = 0
+		}
+	}
+}
+
+// settleProbe asks the settle site once, on a new connection, and returns
+// its answer ("" on any error).
+func settleProbe() string {
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:9080", time.Second)
+	if err != nil {
+		return ""
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: settle.localhost\r\nConnection: close\r\n\r\n"); err != nil {
+		return ""
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return ""
+	}
+	return string(body)
 }
 
 // currentTester is the tester of the config loaded last.
