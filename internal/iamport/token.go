@@ -168,12 +168,15 @@ func (c *Client) fetchToken(ctx context.Context, path string) (tokenEntry, error
 		issued, err = parseToken(raw)
 		return err
 	})
-	c.tokenObs.ObserveTokenFetch(path, outcome)
 	if outcome != OutcomeOK {
+		c.tokenObs.ObserveTokenFetch(path, outcome)
 		return tokenEntry{}, tokenFailure(outcome, status, detail)
 	}
 	entry := c.entryFor(localNow, issued)
 	c.storeToken(entry)
+	// Counted once stored: a successful fetch the metrics show is a token
+	// lookups already find.
+	c.tokenObs.ObserveTokenFetch(path, outcome)
 	return entry, nil
 }
 
