@@ -26,7 +26,7 @@ var (
 // call sends req, reads at most apiclient.MaxAnswerBytes of the answer, checks the
 // envelope and hands its response member to decode. It reports the call to
 // the Observer and the debug log and returns the outcome, the HTTP status
-// (0 when none arrived) and a detail error that is nil only for OutcomeOK.
+// (0 when none arrived) and a detail error that is nil only for apiclient.OutcomeOK.
 func (c *Client) call(req *http.Request, endpoint string, decode func(json.RawMessage) error) (string, int, error) {
 	start := c.now()
 	outcome, status, err := apiclient.Send(c.hc, req, func(resp *http.Response) (string, error) {
@@ -43,15 +43,15 @@ func readAnswer(ctx context.Context, resp *http.Response, decode func(json.RawMe
 	status := resp.StatusCode
 	switch {
 	case status == http.StatusUnauthorized:
-		return OutcomeUnauthorized, statusError(status)
+		return apiclient.OutcomeUnauthorized, statusError(status)
 	case status == http.StatusNotFound:
-		return OutcomeNotFound, statusError(status)
+		return apiclient.OutcomeNotFound, statusError(status)
 	case status >= 500:
-		return OutcomeServerError, statusError(status)
+		return apiclient.OutcomeServerError, statusError(status)
 	case status >= 400:
-		return OutcomeClientError, statusError(status)
+		return apiclient.OutcomeClientError, statusError(status)
 	case status != http.StatusOK:
-		return OutcomeInvalidAnswer, statusError(status)
+		return apiclient.OutcomeInvalidAnswer, statusError(status)
 	}
 	body, outcome, err := apiclient.ReadAnswer(ctx, resp.Body)
 	if err != nil {
@@ -59,21 +59,21 @@ func readAnswer(ctx context.Context, resp *http.Response, decode func(json.RawMe
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return OutcomeInvalidAnswer, fmt.Errorf("decoding envelope: %w", err)
+		return apiclient.OutcomeInvalidAnswer, fmt.Errorf("decoding envelope: %w", err)
 	}
 	if env.Code == nil {
-		return OutcomeInvalidAnswer, errNoCode
+		return apiclient.OutcomeInvalidAnswer, errNoCode
 	}
 	if *env.Code != 0 {
-		return OutcomeAPIError, fmt.Errorf("status 200 with code %d", *env.Code)
+		return apiclient.OutcomeAPIError, fmt.Errorf("status 200 with code %d", *env.Code)
 	}
 	if len(env.Response) == 0 || bytes.Equal(env.Response, []byte("null")) {
-		return OutcomeInvalidAnswer, errNullResponse
+		return apiclient.OutcomeInvalidAnswer, errNullResponse
 	}
 	if err := decode(env.Response); err != nil {
-		return OutcomeInvalidAnswer, err
+		return apiclient.OutcomeInvalidAnswer, err
 	}
-	return OutcomeOK, nil
+	return apiclient.OutcomeOK, nil
 }
 
 func statusError(status int) error { return fmt.Errorf("status %d", status) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
@@ -34,7 +35,7 @@ func (c *Client) CheckCredentials(ctx context.Context) (certification.Credential
 		return err
 	})
 	received := c.now()
-	if outcome != OutcomeOK {
+	if outcome != apiclient.OutcomeOK {
 		return check, tokenFailure(outcome, status, detail)
 	}
 	// parseToken has checked that both are present and expired_at > now.

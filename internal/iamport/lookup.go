@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
@@ -43,14 +44,14 @@ func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Recor
 		rec, outcome, detail := c.getCertification(ctx, tok, impUID)
 		release()
 		switch outcome {
-		case OutcomeOK:
+		case apiclient.OutcomeOK:
 			return rec, nil
-		case OutcomeNotFound:
+		case apiclient.OutcomeNotFound:
 			if c.notFound != nil {
 				c.notFound.remember(impUID)
 			}
 			return certification.Record{}, failure(op, certification.ErrNotFound, detail)
-		case OutcomeUnauthorized:
+		case apiclient.OutcomeUnauthorized:
 			if reauthorised {
 				// Forget the second token too, so the next request does
 				// not start with a token i'mport already refused.
@@ -59,7 +60,7 @@ func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Recor
 			}
 			reauthorised = true
 			c.dropTokenIf(tok)
-		case OutcomeServerError, OutcomeNetworkError, OutcomeTimeout:
+		case apiclient.OutcomeServerError, apiclient.OutcomeNetworkError, apiclient.OutcomeTimeout:
 			if retried || ctx.Err() != nil {
 				return certification.Record{}, failure(op, certification.ErrUnavailable, detail)
 			}
@@ -77,11 +78,11 @@ func (c *Client) certificationURL(id string) string {
 }
 
 // getCertification makes one GET call and returns the record when the
-// outcome is OutcomeOK.
+// outcome is apiclient.OutcomeOK.
 func (c *Client) getCertification(ctx context.Context, tok, id string) (certification.Record, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.certificationURL(id), nil)
 	if err != nil {
-		return certification.Record{}, OutcomeInvalidAnswer, err
+		return certification.Record{}, apiclient.OutcomeInvalidAnswer, err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")

@@ -207,22 +207,22 @@ func TestCertificationAnswersMapToSentinels(t *testing.T) {
 		want    error
 		outcome string
 	}{
-		{"404 is not found", 404, `{"code":-1,"message":"인증결과가 존재하지 않습니다.","response":null}`, certification.ErrNotFound, OutcomeNotFound},
-		{"200 with code 1 is failed", 200, `{"code":1,"message":"x","response":null}`, certification.ErrFailed, OutcomeAPIError},
-		{"200 with code -1 and a response is failed", 200, `{"code":-1,"message":"x","response":{}}`, certification.ErrFailed, OutcomeAPIError},
-		{"200 with null response is failed", 200, `{"code":0,"message":null,"response":null}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"200 without response is failed", 200, `{"code":0}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"200 without code is failed", 200, `{"response":{}}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"malformed JSON is failed", 200, `{"code":0,"response":{`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"HTML is failed", 200, `<html>maintenance</html>`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"wrong type for certified is failed", 200, `{"code":0,"response":{"certified":"true"}}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"string code is failed", 200, `{"code":"0","response":{}}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"record for another id is failed", 200, `{"code":0,"response":{"imp_uid":"imp_1","certified":true}}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"answer over 1 MiB is failed", 200, big, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"400 is failed", 400, `{}`, certification.ErrFailed, OutcomeClientError},
-		{"403 is failed", 403, `{}`, certification.ErrFailed, OutcomeClientError},
-		{"redirect is failed, not followed", 302, ``, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"204 is failed", 204, ``, certification.ErrFailed, OutcomeInvalidAnswer},
+		{"404 is not found", 404, `{"code":-1,"message":"인증결과가 존재하지 않습니다.","response":null}`, certification.ErrNotFound, apiclient.OutcomeNotFound},
+		{"200 with code 1 is failed", 200, `{"code":1,"message":"x","response":null}`, certification.ErrFailed, apiclient.OutcomeAPIError},
+		{"200 with code -1 and a response is failed", 200, `{"code":-1,"message":"x","response":{}}`, certification.ErrFailed, apiclient.OutcomeAPIError},
+		{"200 with null response is failed", 200, `{"code":0,"message":null,"response":null}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"200 without response is failed", 200, `{"code":0}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"200 without code is failed", 200, `{"response":{}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"malformed JSON is failed", 200, `{"code":0,"response":{`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"HTML is failed", 200, `<html>maintenance</html>`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"wrong type for certified is failed", 200, `{"code":0,"response":{"certified":"true"}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"string code is failed", 200, `{"code":"0","response":{}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"record for another id is failed", 200, `{"code":0,"response":{"imp_uid":"imp_1","certified":true}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"answer over 1 MiB is failed", 200, big, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"400 is failed", 400, `{}`, certification.ErrFailed, apiclient.OutcomeClientError},
+		{"403 is failed", 403, `{}`, certification.ErrFailed, apiclient.OutcomeClientError},
+		{"redirect is failed, not followed", 302, ``, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"204 is failed", 204, ``, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,7 +10,8 @@ import (
 // (see apiclient.Observer, shared with internal/portone so that one metrics
 // adapter serves both sources). Its endpoint is EndpointToken
 // ("get_token") or EndpointCertification ("certification"); its outcome one
-// of the Outcome constants; its duration is on Config.Now's clock.
+// of the apiclient.Outcome constants (listed below); its duration is on
+// Config.Now's clock.
 type Observer = apiclient.Observer
 
 // The endpoint names given to Observer.ObserveCall.
@@ -19,32 +20,22 @@ const (
 	EndpointCertification = "certification"
 )
 
-// The outcomes given to Observer.ObserveCall: apiclient's vocabulary,
-// shared with internal/portone, so that a dashboard reads both sources
-// alike.
-const (
-	// OutcomeOK is HTTP 200 with code 0 and a usable response.
-	OutcomeOK = apiclient.OutcomeOK
-	// OutcomeNotFound is HTTP 404.
-	OutcomeNotFound = apiclient.OutcomeNotFound
-	// OutcomeUnauthorized is HTTP 401.
-	OutcomeUnauthorized = apiclient.OutcomeUnauthorized
-	// OutcomeClientError is any other 4xx status.
-	OutcomeClientError = apiclient.OutcomeClientError
-	// OutcomeServerError is any 5xx status.
-	OutcomeServerError = apiclient.OutcomeServerError
-	// OutcomeAPIError is HTTP 200 with a non-zero code.
-	OutcomeAPIError = apiclient.OutcomeAPIError
-	// OutcomeInvalidAnswer is an answer that could not be used: malformed
-	// or oversized JSON, wrong types, a null response, an unexpected
-	// status such as a redirect, or a token with no lifetime.
-	OutcomeInvalidAnswer = apiclient.OutcomeInvalidAnswer
-	// OutcomeNetworkError is a failure to send or receive.
-	OutcomeNetworkError = apiclient.OutcomeNetworkError
-	// OutcomeTimeout is the request's context ending (deadline or
-	// cancellation) or a network timeout.
-	OutcomeTimeout = apiclient.OutcomeTimeout
-)
+// The outcomes given to Observer.ObserveCall are apiclient's vocabulary,
+// shared with internal/portone so that a dashboard reads both sources
+// alike. For i'mport they mean:
+//
+//   - apiclient.OutcomeOK: HTTP 200 with code 0 and a usable response.
+//   - apiclient.OutcomeNotFound: HTTP 404.
+//   - apiclient.OutcomeUnauthorized: HTTP 401.
+//   - apiclient.OutcomeClientError: any other 4xx status.
+//   - apiclient.OutcomeServerError: any 5xx status.
+//   - apiclient.OutcomeAPIError: HTTP 200 with a non-zero code.
+//   - apiclient.OutcomeInvalidAnswer: an answer that could not be used:
+//     malformed or oversized JSON, wrong types, a null response, an
+//     unexpected status such as a redirect, or a token with no lifetime.
+//   - apiclient.OutcomeNetworkError: a failure to send or receive.
+//   - apiclient.OutcomeTimeout: the request's context ending (deadline or
+//     cancellation) or a network timeout.
 
 // nopObserver is used when Config.Observer is nil; it is a TokenObserver
 // too.

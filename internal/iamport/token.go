@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
@@ -168,7 +169,7 @@ func (c *Client) fetchToken(ctx context.Context, path string) (tokenEntry, error
 		issued, err = parseToken(raw)
 		return err
 	})
-	if outcome != OutcomeOK {
+	if outcome != apiclient.OutcomeOK {
 		c.tokenObs.ObserveTokenFetch(path, outcome)
 		return tokenEntry{}, tokenFailure(outcome, status, detail)
 	}
@@ -204,9 +205,9 @@ func (c *Client) newTokenRequest(ctx context.Context) (*http.Request, error) {
 // saying so when the credentials were refused (401 or 403).
 func tokenFailure(outcome string, status int, detail error) error {
 	switch outcome {
-	case OutcomeServerError, OutcomeNetworkError, OutcomeTimeout:
+	case apiclient.OutcomeServerError, apiclient.OutcomeNetworkError, apiclient.OutcomeTimeout:
 		return failure(opToken, certification.ErrUnavailable, detail)
-	case OutcomeUnauthorized, OutcomeClientError:
+	case apiclient.OutcomeUnauthorized, apiclient.OutcomeClientError:
 		if status == http.StatusUnauthorized || status == http.StatusForbidden {
 			return failure(opToken+": credentials rejected", certification.ErrFailed, detail)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
@@ -107,17 +108,17 @@ func TestTokenFailuresMapToSentinels(t *testing.T) {
 		want    error
 		outcome string
 	}{
-		{"401 means credentials rejected", 401, `{"code":-1,"message":"x","response":null}`, certification.ErrFailed, OutcomeUnauthorized},
-		{"403 means credentials rejected", 403, `{}`, certification.ErrFailed, OutcomeClientError},
-		{"500 is unavailable and not retried", 500, `oops`, certification.ErrUnavailable, OutcomeServerError},
-		{"code 1 is failed", 200, `{"code":1,"message":"x","response":null}`, certification.ErrFailed, OutcomeAPIError},
-		{"null response is failed", 200, `{"code":0,"message":null,"response":null}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"malformed JSON is failed", 200, `{"code":0,`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"missing access_token is failed", 200, `{"code":0,"response":{"now":1,"expired_at":1801}}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"missing now is failed", 200, `{"code":0,"response":{"access_token":"t","expired_at":1801}}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"string now is failed", 200, `{"code":0,"response":{"access_token":"t","now":"1","expired_at":1801}}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"token with CRLF is failed", 200, `{"code":0,"response":{"access_token":"t\r\nX: y","now":1,"expired_at":1801}}`, certification.ErrFailed, OutcomeInvalidAnswer},
-		{"zero lifetime is failed", 200, `{"code":0,"response":{"access_token":"t","now":1801,"expired_at":1801}}`, certification.ErrFailed, OutcomeInvalidAnswer},
+		{"401 means credentials rejected", 401, `{"code":-1,"message":"x","response":null}`, certification.ErrFailed, apiclient.OutcomeUnauthorized},
+		{"403 means credentials rejected", 403, `{}`, certification.ErrFailed, apiclient.OutcomeClientError},
+		{"500 is unavailable and not retried", 500, `oops`, certification.ErrUnavailable, apiclient.OutcomeServerError},
+		{"code 1 is failed", 200, `{"code":1,"message":"x","response":null}`, certification.ErrFailed, apiclient.OutcomeAPIError},
+		{"null response is failed", 200, `{"code":0,"message":null,"response":null}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"malformed JSON is failed", 200, `{"code":0,`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"missing access_token is failed", 200, `{"code":0,"response":{"now":1,"expired_at":1801}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"missing now is failed", 200, `{"code":0,"response":{"access_token":"t","expired_at":1801}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"string now is failed", 200, `{"code":0,"response":{"access_token":"t","now":"1","expired_at":1801}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"token with CRLF is failed", 200, `{"code":0,"response":{"access_token":"t\r\nX: y","now":1,"expired_at":1801}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
+		{"zero lifetime is failed", 200, `{"code":0,"response":{"access_token":"t","now":1801,"expired_at":1801}}`, certification.ErrFailed, apiclient.OutcomeInvalidAnswer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

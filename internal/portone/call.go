@@ -36,7 +36,7 @@ var errSecretRefused = errors.New("PortOne refused the API secret")
 // call sends req, reads at most apiclient.MaxAnswerBytes of a 200 answer and hands it
 // to decode. It reports the call to the Observer and the debug log and
 // returns the outcome, the HTTP status (0 when none arrived) and a detail
-// error that is nil only for OutcomeOK.
+// error that is nil only for apiclient.OutcomeOK.
 func (c *Client) call(req *http.Request, decode func([]byte) error) (string, int, error) {
 	return c.callSeeing(req, decode, nil)
 }
@@ -53,7 +53,7 @@ func (c *Client) callSeeing(req *http.Request, decode func([]byte) error, seen f
 	})
 	log := c.log.Load()
 	apiclient.Report(c.obs, log, "PortOne call", EndpointIdentityVerification, outcome, status, c.now().Sub(start))
-	if outcome == OutcomeUnauthorized {
+	if outcome == apiclient.OutcomeUnauthorized {
 		log.Warn("PortOne refused the API secret: check api_secret (and store_id) in the portone block",
 			zap.Int("status", status))
 	}
@@ -66,20 +66,20 @@ func readAnswer(ctx context.Context, resp *http.Response, decode func([]byte) er
 	status := resp.StatusCode
 	switch {
 	case status >= 500:
-		return OutcomeServerError, statusError(status, "")
+		return apiclient.OutcomeServerError, statusError(status, "")
 	case status >= 400:
 		return classifyError(status, readErrorType(resp.Body))
 	case status != http.StatusOK:
-		return OutcomeInvalidAnswer, statusError(status, "")
+		return apiclient.OutcomeInvalidAnswer, statusError(status, "")
 	}
 	body, outcome, err := apiclient.ReadAnswer(ctx, resp.Body)
 	if err != nil {
 		return outcome, err
 	}
 	if err := decode(body); err != nil {
-		return OutcomeInvalidAnswer, err
+		return apiclient.OutcomeInvalidAnswer, err
 	}
-	return OutcomeOK, nil
+	return apiclient.OutcomeOK, nil
 }
 
 // classifyError maps a 4xx answer and its error type to an outcome and a
@@ -89,11 +89,11 @@ func readAnswer(ctx context.Context, resp *http.Response, decode func([]byte) er
 func classifyError(status int, typ string) (string, error) {
 	switch {
 	case status == http.StatusNotFound && typ == typeNotFound:
-		return OutcomeNotFound, statusError(status, typ)
+		return apiclient.OutcomeNotFound, statusError(status, typ)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return OutcomeUnauthorized, fmt.Errorf("%w: %w", errSecretRefused, statusError(status, typ))
+		return apiclient.OutcomeUnauthorized, fmt.Errorf("%w: %w", errSecretRefused, statusError(status, typ))
 	default:
-		return OutcomeClientError, statusError(status, typ)
+		return apiclient.OutcomeClientError, statusError(status, typ)
 	}
 }
 

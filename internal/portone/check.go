@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
@@ -47,12 +48,12 @@ func (c *Client) CheckCredentials(ctx context.Context) (certification.Credential
 	outcome, _, detail := c.callSeeing(req, func([]byte) error { return nil }, func(h http.Header) { date = h.Get("Date") })
 	received := c.now()
 	switch outcome {
-	case OutcomeNotFound:
-	case OutcomeServerError, OutcomeNetworkError, OutcomeTimeout:
+	case apiclient.OutcomeNotFound:
+	case apiclient.OutcomeServerError, apiclient.OutcomeNetworkError, apiclient.OutcomeTimeout:
 		return check, failure(op, certification.ErrUnavailable, detail)
-	case OutcomeUnauthorized:
+	case apiclient.OutcomeUnauthorized:
 		return check, failure(op+": api secret or store id refused", certification.ErrFailed, detail)
-	case OutcomeOK:
+	case apiclient.OutcomeOK:
 		return check, failure(op, certification.ErrFailed, errCheckFound)
 	default:
 		return check, failure(op, certification.ErrFailed, errors.Join(detail, errCheckOther))

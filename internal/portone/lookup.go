@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 )
 
@@ -23,11 +24,11 @@ func (c *Client) Lookup(ctx context.Context, id string) (certification.Record, e
 	for retried := false; ; retried = true {
 		rec, outcome, detail := c.get(ctx, id)
 		switch outcome {
-		case OutcomeOK:
+		case apiclient.OutcomeOK:
 			return rec, nil
-		case OutcomeNotFound:
+		case apiclient.OutcomeNotFound:
 			return certification.Record{}, failure(op, certification.ErrNotFound, detail)
-		case OutcomeServerError, OutcomeNetworkError, OutcomeTimeout:
+		case apiclient.OutcomeServerError, apiclient.OutcomeNetworkError, apiclient.OutcomeTimeout:
 			if retried || ctx.Err() != nil {
 				return certification.Record{}, failure(op, certification.ErrUnavailable, detail)
 			}
@@ -55,11 +56,11 @@ func (c *Client) newGet(ctx context.Context, id string) (*http.Request, error) {
 }
 
 // get makes one GET call and returns the record when the outcome is
-// OutcomeOK.
+// apiclient.OutcomeOK.
 func (c *Client) get(ctx context.Context, id string) (certification.Record, string, error) {
 	req, err := c.newGet(ctx, id)
 	if err != nil {
-		return certification.Record{}, OutcomeInvalidAnswer, err
+		return certification.Record{}, apiclient.OutcomeInvalidAnswer, err
 	}
 	var rec certification.Record
 	outcome, _, detail := c.call(req, func(body []byte) error {
