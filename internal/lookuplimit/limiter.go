@@ -83,6 +83,9 @@ type Limiter struct {
 	reserve  time.Duration
 	obs      Observer
 	refusals *refusalLog
+	// releaseFn is l.release, bound once in New: a method value made in
+	// Acquire would cost every lookup a heap allocation.
+	releaseFn func()
 }
 
 // New returns a Limiter allowing n lookups in flight at once. n must be
@@ -114,6 +117,7 @@ func New(n int, o Options) (*Limiter, error) {
 		obs:      o.Observer,
 		refusals: newRefusalLog(o.Now, o.LogEvery, n),
 	}
+	l.releaseFn = l.release
 	l.SetLogger(o.Logger)
 	return l, nil
 }
@@ -149,7 +153,7 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 	select {
 	case l.slots <- struct{}{}:
 		l.obs.ObserveWait(OutcomeAcquired, 0)
-		return l.release, nil
+		return l.releaseFn, nil
 	default:
 	}
 
@@ -170,7 +174,7 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 			return nil, l.refuse(ctx, err, l.now().Sub(start))
 		}
 		l.obs.ObserveWait(OutcomeAcquired, l.now().Sub(start))
-		return l.release, nil
+		return l.releaseFn, nil
 	case <-ctx.Done():
 		return nil, l.refuse(ctx, ctx.Err(), l.now().Sub(start))
 	case <-giveUp:
