@@ -190,13 +190,6 @@ func idleConnsFor(g Gate) int {
 	return apiclient.DefaultIdleConns
 }
 
-// DropToken forgets the cached token, so that the next lookup fetches one.
-func (c *Client) DropToken() {
-	c.tokenMu.Lock()
-	defer c.tokenMu.Unlock()
-	c.tokens.Delete(tokenKey)
-}
-
 // SetLogger replaces the logger the client writes its debug lines to; nil
 // means no logging. A client shared across config reloads is handed the
 // newest config's logger this way.

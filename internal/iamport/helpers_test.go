@@ -225,3 +225,11 @@ func (c *expiringCtx) Err() error {
 		return nil
 	}
 }
+
+// dropToken forgets the cached token, so that the next lookup fetches one.
+// (Lookups drop a refused token with dropTokenIf.)
+func (c *Client) dropToken() {
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	c.tokens.Delete(tokenKey)
+}

@@ -93,7 +93,7 @@ func TestDropTokenForcesRefetch(t *testing.T) {
 		if _, err := c.Lookup(context.Background(), testID); err != nil {
 			t.Fatalf("Lookup: %v", err)
 		}
-		c.DropToken()
+		c.dropToken()
 	}
 	if got := f.tokenCalls.Load(); got != 2 {
 		t.Fatalf("getToken calls = %d, want 2", got)
