@@ -71,3 +71,24 @@ func TestTransportErrorsLoseTheURLAndTellTimeoutsApart(t *testing.T) {
 		t.Errorf("any failure after the context ended is %q, want %q", got, OutcomeTimeout)
 	}
 }
+
+func TestHeaderSafeAcceptsOnlyPrintableASCIIWithoutSpaces(t *testing.T) {
+	for _, tt := range []struct {
+		name, s string
+		want    bool
+	}{
+		{"letters, digits and punctuation", "abc_DEF-123.~!", true},
+		{"empty", "", true},
+		{"a space", "abc def", false},
+		{"a tab", "abc\tdef", false},
+		{"a line break", "abc\r\nX-Injected: 1", false},
+		{"DEL", "abc\x7f", false},
+		{"non-ASCII", "비밀", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HeaderSafe(tt.s); got != tt.want {
+				t.Errorf("HeaderSafe(%q) = %v, want %v", tt.s, got, tt.want)
+			}
+		})
+	}
+}

@@ -232,10 +232,8 @@ func parseToken(raw json.RawMessage) (issuedToken, error) {
 	if a.AccessToken == nil || *a.AccessToken == "" || a.Now == nil || a.ExpiredAt == nil {
 		return issuedToken{}, errTokenFields
 	}
-	for i := 0; i < len(*a.AccessToken); i++ {
-		if b := (*a.AccessToken)[i]; b <= ' ' || b > '~' {
-			return issuedToken{}, errTokenChars
-		}
+	if !apiclient.HeaderSafe(*a.AccessToken) {
+		return issuedToken{}, errTokenChars
 	}
 	if *a.ExpiredAt <= *a.Now {
 		return issuedToken{}, errTokenLifetime

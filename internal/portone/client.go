@@ -64,7 +64,7 @@ func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.Secret) == "" {
 		return nil, errors.New("portone config: api secret is empty")
 	}
-	if !headerSafe(cfg.Secret) {
+	if !apiclient.HeaderSafe(cfg.Secret) {
 		return nil, errors.New("portone config: api secret holds spaces, control or non-ASCII characters")
 	}
 	c := &Client{
@@ -88,17 +88,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.SetLogger(cfg.Logger)
 	return c, nil
-}
-
-// headerSafe reports whether s can follow "PortOne " in a header value as
-// it is: printable ASCII without spaces.
-func headerSafe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // SetLogger replaces the logger the client writes to; nil means no
