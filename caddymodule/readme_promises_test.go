@@ -72,3 +72,35 @@ func TestARefusalSetsOnlyTheCodeAndSourcePlaceholders(t *testing.T) {
 		t.Fatalf("the refused request reached the upstream (%d hits)", be.hits())
 	}
 }
+
+// README "Security model": the browser's success flag is ignored; only the
+// server-side lookup counts, whichever way the flag points.
+func TestTheBrowsersSuccessFlagIsIgnored(t *testing.T) {
+	be := newBackend(t)
+	tester := startCaddy(t, config(t, be.addr(), site{host: "localhost", options: "min_age 19\n\t\tsingle_use off"}))
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		code       string
+	}{
+		{"success true does not pass a minor", `{"imp_uid":"` + idMinor + `","success":true}`, http.StatusForbidden, "underage"},
+		{"success true does not pass an unknown id", `{"imp_uid":"imp_999999999999","success":true}`, http.StatusForbidden, "verification_not_found"},
+		{"success false does not refuse an adult", `{"imp_uid":"` + idAdult + `","success":false}`, http.StatusOK, ""},
+		{"success as a string does not refuse an adult", `{"imp_uid":"` + idAdult + `","success":"false","error_msg":"cancelled"}`, http.StatusOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hits := be.hits()
+			resp, body := postJSON(t, tester, "localhost", "/signup", tc.body)
+			if tc.code != "" {
+				assertProblem(t, resp, body, tc.status, tc.code)
+				if be.hits() != hits {
+					t.Fatalf("the refused request reached the upstream")
+				}
+				return
+			}
+			if resp.StatusCode != tc.status || be.hits() != hits+1 {
+				t.Fatalf("status %d %s (upstream hits %d→%d), want %d and one upstream hit", resp.StatusCode, body, hits, be.hits(), tc.status)
+			}
+		})
+	}
+}
