@@ -104,3 +104,17 @@ func TestTheBrowsersSuccessFlagIsIgnored(t *testing.T) {
 		})
 	}
 }
+
+// README "Placeholders": {http.iamport.di} is empty (set, not left
+// unknown) on a verified request whose verification carries no DI.
+func TestTheDIPlaceholderIsEmptyWhenTheVerificationHasNoDI(t *testing.T) {
+	be := newBackend(t)
+	tester := startCaddy(t, config(t, be.addr(), site{
+		host:  "localhost",
+		after: `respond "{http.iamport.code}|{http.iamport.di}|{http.iamport.source}"`,
+	}))
+	resp, body := postJSON(t, tester, "localhost", "/signup", `{"imp_uid":"`+idNoDI+`"}`)
+	if want := "verified||iamport"; resp.StatusCode != http.StatusOK || string(body) != want {
+		t.Fatalf("got %d %q, want %q", resp.StatusCode, body, want)
+	}
+}
