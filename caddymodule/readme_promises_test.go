@@ -118,3 +118,25 @@ func TestTheDIPlaceholderIsEmptyWhenTheVerificationHasNoDI(t *testing.T) {
 		t.Fatalf("got %d %q, want %q", resp.StatusCode, body, want)
 	}
 }
+
+// README "Refusals": a 503 verification_unavailable carries Retry-After: 5,
+// also when the refusal goes to the site's handle_errors routes.
+func TestA503RefusalCarriesRetryAfterUnderHandleErrors(t *testing.T) {
+	be := newBackend(t)
+	tester := startCaddy(t, config(t, be.addr(), site{
+		host:    "localhost",
+		options: "refusals handle_errors",
+		after:   "reverse_proxy " + be.addr() + "\n\thandle_errors {\n\t\trespond \"{http.iamport.code}\" {http.error.status_code}\n\t}",
+	}))
+	setFault(t, "status_503", "certification", 2)
+	resp, body := postJSON(t, tester, "localhost", "/signup", `{"imp_uid":"`+idAdult+`"}`)
+	if resp.StatusCode != http.StatusServiceUnavailable || string(body) != "verification_unavailable" {
+		t.Fatalf("got %d %q, want 503 verification_unavailable from handle_errors", resp.StatusCode, body)
+	}
+	if got := resp.Header.Get("Retry-After"); got != "5" {
+		t.Fatalf("Retry-After %q, want 5", got)
+	}
+	if be.hits() != 0 {
+		t.Fatalf("the refused request reached the upstream (%d hits)", be.hits())
+	}
+}
