@@ -118,9 +118,7 @@ func (s *assertionSigner) prepare(h http.Header) {
 // keySet returns the keys to sign with, waiting at most wait for the
 // first load; when there are none, the request is refused (fail closed).
 func (s *assertionSigner) keySet(ctx context.Context, wait time.Duration) (*signing.KeySet, *problem.Error) {
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	set, err := s.keys.keys(ctx)
+	set, err := s.keys.keys(ctx, wait)
 	if err != nil {
 		return nil, problem.Wrap(problem.VerificationUnavailable,
 			"the identity assertion keys could not be loaded; try again shortly", err)

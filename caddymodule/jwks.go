@@ -1,7 +1,6 @@
 package caddymodule
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -90,9 +89,7 @@ func (j *JWKS) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Han
 		return caddyhttp.Error(http.StatusMethodNotAllowed, nil)
 	}
 	j.keys.start()
-	ctx, cancel := context.WithTimeout(r.Context(), jwksWait)
-	defer cancel()
-	set, err := j.keys.keys(ctx)
+	set, err := j.keys.keys(r.Context(), jwksWait)
 	var body []byte
 	if err == nil {
 		body, err = set.JWKS(time.Now())

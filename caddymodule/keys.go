@@ -101,20 +101,30 @@ func (k *keySource) start() {
 	}
 }
 
-// keys returns the key set, waiting for the first load when it is still
-// running (or starting it again when the last one failed a while ago)
-// until ctx ends.
-func (k *keySource) keys(ctx context.Context) (*signing.KeySet, error) {
+// loaded returns the key set when it is at hand (the key files', or the
+// storage keys once loaded), else nil; it never waits.
+func (k *keySource) loaded() *signing.KeySet {
 	if k.static != nil {
-		return k.static, nil
+		return k.static
 	}
-	if set := k.manager.Keys(); set != nil {
+	return k.manager.Keys()
+}
+
+// keys returns the key set, waiting at most wait for the first load when
+// it is still running (or starting it again when the last one failed a
+// while ago), or until ctx ends. Once the keys are loaded it neither waits
+// nor allocates: the bounding context is only made when there is a load to
+// wait for.
+func (k *keySource) keys(ctx context.Context, wait time.Duration) (*signing.KeySet, error) {
+	if set := k.loaded(); set != nil {
 		return set, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	if err := k.task.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("loading assertion keys: %w", err)
 	}
-	if set := k.manager.Keys(); set != nil {
+	if set := k.loaded(); set != nil {
 		return set, nil
 	}
 	return nil, errors.New("assertion keys not loaded")
