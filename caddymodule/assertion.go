@@ -152,15 +152,11 @@ var reservedHeaders = map[string]bool{
 	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
 }
 
+// checkHeaderName checks the assertion header: the characters a header
+// prefix may have, and none of reservedHeaders.
 func checkHeaderName(name string) error {
-	if len(name) < 2 {
-		return fmt.Errorf("header %q is too short", name)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return fmt.Errorf("header %q: only letters, digits and '-' are allowed", name)
-		}
+	if err := checkHeaderChars("header", name); err != nil {
+		return err
 	}
 	if reservedHeaders[textproto.CanonicalMIMEHeaderKey(name)] {
 		return fmt.Errorf("header %q is reserved", name)

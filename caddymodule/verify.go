@@ -374,14 +374,19 @@ func checkBaseURL(base string) error {
 	return nil
 }
 
-func checkPrefix(prefix string) error {
-	if len(prefix) < 2 {
-		return fmt.Errorf("header_prefix %q is too short", prefix)
+func checkPrefix(prefix string) error { return checkHeaderChars("header_prefix", prefix) }
+
+// checkHeaderChars checks a header name, or a prefix of one, given as the
+// option what: at least two characters, only letters, digits and '-' (so no
+// '_' or '.' spelling that a server could fold into another name).
+func checkHeaderChars(what, name string) error {
+	if len(name) < 2 {
+		return fmt.Errorf("%s %q is too short", what, name)
 	}
-	for i := 0; i < len(prefix); i++ {
-		c := prefix[i]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return fmt.Errorf("header_prefix %q: only letters, digits and '-' are allowed", prefix)
+			return fmt.Errorf("%s %q: only letters, digits and '-' are allowed", what, name)
 		}
 	}
 	return nil
