@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"testing"
+	"time"
 
 	"github.com/verigate/caddy-iamport/internal/identity"
 )
@@ -49,4 +50,20 @@ func BenchmarkSign(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkJWKS measures the key set body a JWKS request gets: after the
+// first call, the encoded body of the same set is reused.
+func BenchmarkJWKS(b *testing.B) {
+	set, err := StaticSet([]*Key{mustGenerate(b), mustGenerate(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := set.JWKS(now); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -14,6 +15,15 @@ import (
 type KeySet struct {
 	entries []entry // sorted by signsFrom (static sets: in file order)
 	static  bool
+
+	jwks atomic.Pointer[jwksMemo] // the last JWKS body, see JWKS
+}
+
+// jwksMemo is a JWKS body and the span of instants [from, until) for which
+// the published keys, and so the body, stay the same (zero until: no end).
+type jwksMemo struct {
+	body        []byte
+	from, until time.Time
 }
 
 type entry struct {
@@ -78,7 +88,33 @@ func (s *KeySet) Published(now time.Time) []*Key {
 
 // JWKS returns the JSON Web Key Set of the keys published at now,
 // {"keys":[…]}, each with "kid", "alg" and "use":"sig". It is never empty.
+// The body is encoded once and reused until the published keys change (a
+// retired key's Retain period ends), so callers must not modify it.
 func (s *KeySet) JWKS(now time.Time) ([]byte, error) {
+	if m := s.jwks.Load(); m != nil && !now.Before(m.from) && (m.until.IsZero() || now.Before(m.until)) {
+		return m.body, nil
+	}
+	body, err := s.encodeJWKS(now)
+	if err != nil {
+		return nil, err
+	}
+	m := &jwksMemo{body: body}
+	for _, e := range s.entries {
+		switch u := e.unpublishAt; {
+		case u.IsZero():
+		case !now.Before(u):
+			if u.After(m.from) {
+				m.from = u
+			}
+		case m.until.IsZero() || u.Before(m.until):
+			m.until = u
+		}
+	}
+	s.jwks.Store(m)
+	return body, nil
+}
+
+func (s *KeySet) encodeJWKS(now time.Time) ([]byte, error) {
 	keys := s.Published(now)
 	if len(keys) == 0 { // cannot happen: the newest key is never unpublished
 		return nil, errors.New("no published key")
