@@ -66,14 +66,15 @@ func newKeySource(ctx caddy.Context, files []string, rotate time.Duration, logge
 }
 
 // loadKeyFiles reads the PEM files in order; placeholders in the paths
-// ({env.*}) are resolved first.
+// ({env.*}) are resolved first, with the checks of every other secret
+// (resolveSecret): a known placeholder, set, not empty.
 func loadKeyFiles(files []string) (*signing.KeySet, error) {
 	repl := caddy.NewReplacer()
 	var keys []*signing.Key
 	for _, f := range files {
-		path, err := repl.ReplaceOrErr(f, true, true)
+		path, err := resolveSecret(repl, "key_file", f)
 		if err != nil {
-			return nil, fmt.Errorf("key_file %q: %w", f, err)
+			return nil, err
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
