@@ -218,8 +218,7 @@ func (m *Manager) build(st *state) (*KeySet, error) {
 		seen[sk.ID] = true
 		e := entry{key: key, signsFrom: sk.SignsFrom}
 		if i+1 < len(st.Keys) {
-			e.retiredAt = st.Keys[i+1].SignsFrom
-			e.unpublishAt = e.retiredAt.Add(m.schedule.Retain)
+			e.unpublishAt = st.Keys[i+1].SignsFrom.Add(m.schedule.Retain)
 		}
 		set.entries[i] = e
 	}

@@ -29,9 +29,8 @@ type jwksMemo struct {
 type entry struct {
 	key       *Key
 	signsFrom time.Time // zero for static sets
-	// retiredAt is when the next key starts signing (zero: still the
-	// newest); unpublishAt is retiredAt + Retain (zero: not scheduled).
-	retiredAt   time.Time
+	// unpublishAt is Retain after the next key starts signing (zero: the
+	// newest key, or a static set: never unpublished).
 	unpublishAt time.Time
 }
 

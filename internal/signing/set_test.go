@@ -16,7 +16,7 @@ func TestJWKSFollowsTheEndOfRetentionOnTheSameSet(t *testing.T) {
 	rotateAt := t0.Add(24 * time.Hour)
 	unpublishAt := rotateAt.Add(DefaultRetain)
 	set := &KeySet{entries: []entry{
-		{key: k1, signsFrom: t0, retiredAt: rotateAt, unpublishAt: unpublishAt},
+		{key: k1, signsFrom: t0, unpublishAt: unpublishAt},
 		{key: k2, signsFrom: rotateAt},
 	}}
 	both, onlyK2 := []string{k1.ID, k2.ID}, []string{k2.ID}
