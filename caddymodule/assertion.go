@@ -66,8 +66,8 @@ type Assertion struct {
 // assertionSigner is the provisioned form of Assertion.
 type assertionSigner struct {
 	issuer signing.Issuer
-	header string          // canonical
-	strip  identity.Filter // the header's own filter when it is outside the prefix
+	header string           // canonical
+	strip  *identity.Filter // the header's own filter when it is outside the prefix, else nil
 	keys   *keySource
 }
 
@@ -97,7 +97,8 @@ func (a *Assertion) provision(ctx caddy.Context, prefix string, logger *zap.Logg
 	}
 	s.header = textproto.CanonicalMIMEHeaderKey(header)
 	if !identity.NewFilter(prefix).Matches(header) {
-		s.strip = identity.NewNameFilter(header)
+		f := identity.NewNameFilter(header)
+		s.strip = &f
 	}
 	keys, err := newKeySource(ctx, a.KeyFiles, time.Duration(a.Rotate), logger.Named("assertion"))
 	if err != nil {
@@ -111,7 +112,9 @@ func (a *Assertion) provision(ctx caddy.Context, prefix string, logger *zap.Logg
 // but the prefix filter: it deletes client copies of an assertion header
 // named outside the prefix and starts loading the keys in the background.
 func (s *assertionSigner) prepare(h http.Header) {
-	s.strip.Strip(h)
+	if s.strip != nil { // inside the prefix, the handler's filter has done it
+		s.strip.Strip(h)
+	}
 	s.keys.start()
 }
 
