@@ -66,9 +66,11 @@ type Assertion struct {
 // assertionSigner is the provisioned form of Assertion.
 type assertionSigner struct {
 	issuer signing.Issuer
-	header string           // canonical
-	strip  *identity.Filter // the header's own filter when it is outside the prefix, else nil
-	keys   *keySource
+	header string // canonical
+	// outside is set when the header is not under the handler's prefix: the
+	// handler's header filter and hop-by-hop guard then cover it by name.
+	outside bool
+	keys    *keySource
 }
 
 // provision checks the block and prepares its keys (without touching the
@@ -96,10 +98,7 @@ func (a *Assertion) provision(ctx caddy.Context, prefix string, logger *zap.Logg
 		return nil, fmt.Errorf("assertion: %w", err)
 	}
 	s.header = textproto.CanonicalMIMEHeaderKey(header)
-	if !identity.NewFilter(prefix).Matches(header) {
-		f := identity.NewNameFilter(header)
-		s.strip = &f
-	}
+	s.outside = !identity.NewFilter(prefix).Matches(header)
 	keys, err := newKeySource(ctx, a.KeyFiles, time.Duration(a.Rotate), logger.Named("assertion"))
 	if err != nil {
 		return nil, fmt.Errorf("assertion: %w", err)
@@ -108,13 +107,11 @@ func (a *Assertion) provision(ctx caddy.Context, prefix string, logger *zap.Logg
 	return s, nil
 }
 
-// prepare runs on every request the handler sees, before anything else
-// but the prefix filter: it deletes client copies of an assertion header
-// named outside the prefix and starts loading the keys in the background.
-func (s *assertionSigner) prepare(h http.Header) {
-	if s.strip != nil { // inside the prefix, the handler's filter has done it
-		s.strip.Strip(h)
-	}
+// prepare runs on every request the handler sees: it starts loading the
+// keys in the background. (Client copies of the header are deleted by the
+// handler's header filter, which covers it by name when it is outside the
+// prefix.)
+func (s *assertionSigner) prepare() {
 	s.keys.start()
 }
 

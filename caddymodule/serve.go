@@ -44,7 +44,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	// atomic load.
 	v.warm()
 	if v.signer != nil {
-		v.signer.prepare(r.Header)
+		v.signer.prepare()
 	}
 
 	if len(v.verifySets) > 0 {

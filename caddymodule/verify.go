@@ -281,9 +281,14 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 		if v.signer, err = v.Assertion.provision(ctx, prefix, v.logger); err != nil {
 			return err
 		}
-		// A client's Connection or trailers must not remove or add the
-		// assertion header either, also when it is outside the prefix.
-		v.hops = v.hops.WithName(v.signer.header)
+		// A client's copy of the assertion header, its Connection or its
+		// trailers must not carry, remove or add the header either, also
+		// when it is outside the prefix: one filter covers the prefix and
+		// that name.
+		if v.signer.outside {
+			v.filter = v.filter.WithName(v.signer.header)
+			v.hops = v.hops.WithName(v.signer.header)
+		}
 	}
 	return nil
 }

@@ -10,8 +10,7 @@ import (
 // Guard applies the hop-by-hop rules for one identity header prefix (and,
 // with WithName, one more header name).
 type Guard struct {
-	filter identity.Filter
-	extra  identity.Filter // one more identity header outside the prefix (WithName)
+	filter identity.Filter // the prefix and, with WithName, one more name
 }
 
 // New returns a Guard for the identity headers under prefix (such as
@@ -25,7 +24,7 @@ func New(prefix string) Guard { return Guard{filter: identity.NewFilter(prefix)}
 // such as a signed-assertion header named outside the prefix. A Guard
 // covers at most one such name; a later call replaces it.
 func (g Guard) WithName(name string) Guard {
-	g.extra = identity.NewNameFilter(name)
+	g.filter = g.filter.WithName(name)
 	return g
 }
 
@@ -70,7 +69,7 @@ func (g Guard) cleanConnection(h http.Header, vals []string, dropUpgrade bool) {
 		return
 	}
 	drop := func(e string) bool {
-		return g.filter.Matches(e) || g.extra.Matches(e) ||
+		return g.filter.Matches(e) ||
 			strings.EqualFold(e, "HTTP2-Settings") ||
 			dropUpgrade && strings.EqualFold(e, "upgrade")
 	}

@@ -14,11 +14,10 @@ import (
 // for the upstream right after that Read, in its own wrapper around ours.
 func (g Guard) guardTrailers(r *http.Request) {
 	g.filter.Strip(r.Trailer)
-	g.extra.Strip(r.Trailer)
 	if r.Body == nil || r.Body == http.NoBody {
 		return
 	}
-	r.Body = &trailerGuard{ReadCloser: r.Body, trailer: r.Trailer, filter: g.filter, extra: g.extra}
+	r.Body = &trailerGuard{ReadCloser: r.Body, trailer: r.Trailer, filter: g.filter}
 }
 
 // trailerGuard strips trailers under the prefix when the body ends.
@@ -26,7 +25,6 @@ type trailerGuard struct {
 	io.ReadCloser
 	trailer http.Header
 	filter  identity.Filter
-	extra   identity.Filter
 }
 
 // Read reads from the body; when it returns io.EOF the trailers have
@@ -35,7 +33,6 @@ func (t *trailerGuard) Read(p []byte) (int, error) {
 	n, err := t.ReadCloser.Read(p)
 	if err == io.EOF {
 		t.filter.Strip(t.trailer)
-		t.extra.Strip(t.trailer)
 	}
 	return n, err
 }

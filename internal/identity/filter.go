@@ -29,12 +29,14 @@ func normByte(c byte) byte {
 	return c
 }
 
-// Filter recognises the header names under one prefix. The zero value, like
-// a Filter made from an empty prefix, matches no name: a filter that removed
-// every header is never what a caller means.
+// Filter recognises the header names under one prefix and, optionally, one
+// more whole name (WithName), such as a signed-assertion header an operator
+// named outside the prefix. The zero value, like a Filter made from an
+// empty prefix, matches no name: a filter that removed every header is
+// never what a caller means.
 type Filter struct {
-	prefix string // normalised
-	exact  bool   // match the whole name, not a prefix
+	prefix string // normalised; matches every name that starts with it
+	name   string // normalised; matches this whole name only
 }
 
 // NewFilter returns a Filter for prefix, such as "X-Verified-". The prefix
@@ -45,15 +47,28 @@ func NewFilter(prefix string) Filter { return Filter{prefix: Normalize(prefix)} 
 // the same loose way, and no longer name that starts with it: with
 // "X-Identity-Token", "x_identity.token" matches and
 // "X-Identity-Token-2" does not.
-func NewNameFilter(name string) Filter { return Filter{prefix: Normalize(name), exact: true} }
+func NewNameFilter(name string) Filter { return Filter{name: Normalize(name)} }
+
+// WithName returns a copy of f that also matches the whole header name
+// name (compared as NewNameFilter compares it). A Filter holds at most one
+// such name; a later call replaces it.
+func (f Filter) WithName(name string) Filter {
+	f.name = Normalize(name)
+	return f
+}
 
 // Matches reports whether Normalize(name) starts with the normalised
 // prefix. With the prefix "X-Verified-", "x-verified_ci-hash" and
 // "X.VERIFIED.DI" match, while "X-Verified" (the prefix without its final
 // dash) and "Y-X-Verified-CI" do not. Matches does not allocate.
 func (f Filter) Matches(name string) bool {
-	p := f.prefix
-	if p == "" || len(name) < len(p) || (f.exact && len(name) != len(p)) {
+	return foldedPrefix(name, f.prefix) || (len(name) == len(f.name) && foldedPrefix(name, f.name))
+}
+
+// foldedPrefix reports whether Normalize(name) starts with the normalised,
+// non-empty p, without allocating.
+func foldedPrefix(name, p string) bool {
+	if p == "" || len(name) < len(p) {
 		return false
 	}
 	for i := 0; i < len(p); i++ {
