@@ -13,8 +13,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/cryptosigner"
 )
 
 // MinRSABits is the smallest RSA key accepted.
@@ -58,14 +60,42 @@ func NewKey(priv crypto.Signer) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
+	var signingKey any = priv
+	if ec, ok := priv.(*ecdsa.PrivateKey); ok {
+		signingKey = cryptosigner.Opaque(rfc6979{ec})
+	}
 	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
+		jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: signingKey, KeyID: kid}},
 		(&jose.SignerOptions{}).WithType("JWT"),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("creating signer: %w", err)
 	}
 	return &Key{ID: kid, Algorithm: alg, private: priv, signer: signer}, nil
+}
+
+// rfc6979 signs with an ECDSA key deterministically (RFC 6979, the
+// HMAC-DRBG nonce keyed by the private key and the digest), through
+// go-jose's cryptosigner, which turns the ASN.1 signature into JWS's R‖S.
+//
+// Why not Go's default hedged signature (rand mixed into that nonce)? Cost:
+// the hedged nonce runs its HMAC-DRBG with SHA-512 over block-padded
+// inputs, about 11 µs and 2 KB of the 52 µs a P-256 signature takes on
+// this project's VM (BENCHMARKS.md, "Signed assertions"), a fifth of a
+// verification's budget. What hedging adds over RFC 6979 is protection
+// against fault attacks that make the signer sign the same message twice;
+// an assertion never repeats, because every payload carries a fresh
+// 128-bit random jti (Issuer.Sign), so the nonce is already derived from
+// fresh randomness and no two signatures share a message. RFC 6979 is
+// also what ECDSA signers without a trusted RNG use, and Ed25519 signs the
+// same way by design.
+type rfc6979 struct{ key *ecdsa.PrivateKey }
+
+func (s rfc6979) Public() crypto.PublicKey { return s.key.Public() }
+
+// Sign ignores rand: a nil rand asks crypto/ecdsa for RFC 6979.
+func (s rfc6979) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return s.key.Sign(nil, digest, opts)
 }
 
 // KeyID returns the key id of a public key: its RFC 7638 JWK thumbprint

@@ -9,10 +9,12 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +106,49 @@ func TestNewKeyTakesTheAlgorithmFromTheKeyType(t *testing.T) {
 				t.Fatalf("verifying with the published key: %v", err)
 			}
 		})
+	}
+}
+
+// TestES256SignaturesAreRFC6979 proves the P-256 key signs through the
+// deterministic signer (see rfc6979): the same payload gives the same
+// signature, which crypto/ecdsa's hedged default never does, and that
+// signature is the one crypto/ecdsa's RFC 6979 signer makes. An assertion
+// is never signed twice: its jti differs each time.
+func TestES256SignaturesAreRFC6979(t *testing.T) {
+	k := mustGenerate(t)
+	payload := []byte(`{"sub":"x"}`)
+	first, err := k.SignPayload(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := k.SignPayload(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != second {
+		t.Fatalf("two signatures of one payload differ:\n%s\n%s", first, second)
+	}
+	signingInput := first[:strings.LastIndexByte(first, '.')]
+	digest := sha256.Sum256([]byte(signingInput))
+	der, err := k.private.Sign(nil, digest[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sig struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &sig); err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, 64)
+	sig.R.FillBytes(raw[:32])
+	sig.S.FillBytes(raw[32:])
+	if got := first[len(signingInput)+1:]; got != base64.RawURLEncoding.EncodeToString(raw) {
+		t.Fatalf("signature %s is not crypto/ecdsa's RFC 6979 signature", got)
+	}
+	is := &Issuer{Issuer: "i", Audience: "a"}
+	a, _ := is.Sign(k, Claims{Subject: "x"})
+	b, _ := is.Sign(k, Claims{Subject: "x"})
+	if a == b {
+		t.Fatal("two assertions of the same identity are identical: the jti must differ")
 	}
 }
 
