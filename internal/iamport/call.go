@@ -1,7 +1,6 @@
 package iamport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,11 +10,14 @@ import (
 	"github.com/verigate/caddy-iamport/internal/apiclient"
 )
 
-// envelope is the wrapper around every i'mport answer. Pointers and
-// RawMessage tell absent members apart from null ones.
-type envelope struct {
-	Code     *int            `json:"code"`
-	Response json.RawMessage `json:"response"`
+// envelope is the wrapper around every i'mport answer, with its response
+// member R decoded in the same pass: one validity scan and one decode of
+// the answer instead of one for the envelope and another for a copied
+// response member. Pointers tell absent members apart: an absent code is
+// not 0, and an absent or null response is nil.
+type envelope[R any] struct {
+	Code     *int `json:"code"`
+	Response *R   `json:"response"`
 }
 
 var (
@@ -23,57 +25,76 @@ var (
 	errNullResponse = errors.New("status 200 with null or absent response")
 )
 
-// call sends req, reads at most apiclient.MaxAnswerBytes of the answer, checks the
-// envelope and hands its response member to decode. It reports the call to
-// the Observer and the debug log and returns the outcome, the HTTP status
-// (0 when none arrived) and a detail error that is nil only for apiclient.OutcomeOK.
-func (c *Client) call(req *http.Request, endpoint string, decode func(json.RawMessage) error) (string, int, error) {
+// call sends req, reads at most apiclient.MaxAnswerBytes of the answer,
+// decodes it (its response member into an R) and hands the member to use,
+// whose error makes the answer invalid. It reports the call to the
+// Observer and the debug log and returns the outcome, the HTTP status (0
+// when none arrived) and a detail error that is nil only for
+// apiclient.OutcomeOK.
+func call[R any](c *Client, req *http.Request, endpoint string, use func(*R) error) (string, int, error) {
 	start := c.now()
 	outcome, status, err := apiclient.Send(c.hc, req, func(resp *http.Response) (string, error) {
-		return readAnswer(req.Context(), resp, decode)
+		member, outcome, err := readAnswer[R](req.Context(), resp)
+		if err != nil {
+			return outcome, err
+		}
+		if err := use(member); err != nil {
+			return apiclient.OutcomeInvalidAnswer, err
+		}
+		return outcome, nil
 	})
 	apiclient.Report(c.obs, c.log.Load(), "i'mport call", endpoint, outcome, status, c.now().Sub(start))
 	return outcome, status, err
 }
 
-// readAnswer maps an i'mport answer to an outcome and a detail error,
-// checking the envelope of a 200 answer and handing its response member to
-// decode.
-func readAnswer(ctx context.Context, resp *http.Response, decode func(json.RawMessage) error) (string, error) {
+// readAnswer maps an i'mport answer to an outcome and a detail error, and
+// returns the response member of a 200 answer whose envelope is sound.
+func readAnswer[R any](ctx context.Context, resp *http.Response) (*R, string, error) {
 	status := resp.StatusCode
 	switch {
 	case status == http.StatusUnauthorized:
-		return apiclient.OutcomeUnauthorized, statusError(status)
+		return nil, apiclient.OutcomeUnauthorized, statusError(status)
 	case status == http.StatusNotFound:
-		return apiclient.OutcomeNotFound, statusError(status)
+		return nil, apiclient.OutcomeNotFound, statusError(status)
 	case status >= 500:
-		return apiclient.OutcomeServerError, statusError(status)
+		return nil, apiclient.OutcomeServerError, statusError(status)
 	case status >= 400:
-		return apiclient.OutcomeClientError, statusError(status)
+		return nil, apiclient.OutcomeClientError, statusError(status)
 	case status != http.StatusOK:
-		return apiclient.OutcomeInvalidAnswer, statusError(status)
+		return nil, apiclient.OutcomeInvalidAnswer, statusError(status)
 	}
 	body, outcome, err := apiclient.ReadAnswer(ctx, resp.Body)
 	if err != nil {
-		return outcome, err
+		return nil, outcome, err
 	}
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return apiclient.OutcomeInvalidAnswer, fmt.Errorf("decoding envelope: %w", err)
+	return decodeAnswer[R](body)
+}
+
+// decodeAnswer decodes a 200 answer's body. A malformed body, an absent
+// code, or a null or absent response make the answer invalid; a code other
+// than 0 is an API error even when the response member has another shape
+// (an error answer's member is not an R); a response member of the wrong
+// JSON type makes the answer invalid.
+func decodeAnswer[R any](body []byte) (*R, string, error) {
+	var env envelope[R]
+	err := json.Unmarshal(body, &env)
+	var typeErr *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &typeErr) {
+		return nil, apiclient.OutcomeInvalidAnswer, fmt.Errorf("decoding answer: %w", err)
 	}
-	if env.Code == nil {
-		return apiclient.OutcomeInvalidAnswer, errNoCode
+	switch {
+	case env.Code == nil && err != nil:
+		return nil, apiclient.OutcomeInvalidAnswer, fmt.Errorf("decoding answer: %w", err)
+	case env.Code == nil:
+		return nil, apiclient.OutcomeInvalidAnswer, errNoCode
+	case *env.Code != 0:
+		return nil, apiclient.OutcomeAPIError, fmt.Errorf("status 200 with code %d", *env.Code)
+	case err != nil:
+		return nil, apiclient.OutcomeInvalidAnswer, fmt.Errorf("decoding response: %w", err)
+	case env.Response == nil:
+		return nil, apiclient.OutcomeInvalidAnswer, errNullResponse
 	}
-	if *env.Code != 0 {
-		return apiclient.OutcomeAPIError, fmt.Errorf("status 200 with code %d", *env.Code)
-	}
-	if len(env.Response) == 0 || bytes.Equal(env.Response, []byte("null")) {
-		return apiclient.OutcomeInvalidAnswer, errNullResponse
-	}
-	if err := decode(env.Response); err != nil {
-		return apiclient.OutcomeInvalidAnswer, err
-	}
-	return apiclient.OutcomeOK, nil
+	return env.Response, apiclient.OutcomeOK, nil
 }
 
 func statusError(status int) error { return fmt.Errorf("status %d", status) }

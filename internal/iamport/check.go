@@ -2,7 +2,6 @@ package iamport
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/verigate/caddy-iamport/internal/apiclient"
@@ -29,9 +28,9 @@ func (c *Client) CheckCredentials(ctx context.Context) (certification.Credential
 	}
 	var issued issuedToken
 	sent := c.now()
-	outcome, status, detail := c.call(req, EndpointToken, func(raw json.RawMessage) error {
+	outcome, status, detail := call(c, req, EndpointToken, func(a *tokenAnswer) error {
 		var err error
-		issued, err = parseToken(raw)
+		issued, err = parseToken(a)
 		return err
 	})
 	received := c.now()

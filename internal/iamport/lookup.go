@@ -2,7 +2,6 @@ package iamport
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -87,9 +86,9 @@ func (c *Client) getCertification(ctx context.Context, tok, id string) (certific
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")
 	var rec certification.Record
-	outcome, _, detail := c.call(req, EndpointCertification, func(raw json.RawMessage) error {
+	outcome, _, detail := call(c, req, EndpointCertification, func(w *wireCert) error {
 		var err error
-		rec, err = decodeRecord(raw, id)
+		rec, err = decodeRecord(w, id)
 		return err
 	})
 	return rec, outcome, detail

@@ -1,7 +1,6 @@
 package iamport
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"testing"
@@ -12,6 +11,16 @@ import (
 
 func date(y int, m time.Month, d int) certification.Date {
 	return certification.Date{Year: y, Month: m, Day: d}
+}
+
+// answerRecord decodes raw as the response member of a 200 answer, the way
+// a lookup does: one pass over the whole answer, then decodeRecord.
+func answerRecord(raw string) (certification.Record, error) {
+	w, _, err := decodeAnswer[wireCert]([]byte(`{"code":0,"message":null,"response":` + raw + `}`))
+	if err != nil {
+		return certification.Record{}, err
+	}
+	return decodeRecord(w, testID)
 }
 
 func TestDecodeRecordNormalises(t *testing.T) {
@@ -65,9 +74,9 @@ func TestDecodeRecordNormalises(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := decodeRecord(json.RawMessage(tt.raw), testID)
+			got, err := answerRecord(tt.raw)
 			if err != nil {
-				t.Fatalf("decodeRecord: %v", err)
+				t.Fatalf("decoding: %v", err)
 			}
 			if got != tt.want {
 				t.Fatalf("record = %+v\nwant     %+v", got, tt.want)
@@ -88,8 +97,8 @@ func TestDecodeRecordRefusesWrongTypesAndOtherIDs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := decodeRecord(json.RawMessage(tt.raw), testID); err == nil {
-				t.Fatal("decodeRecord succeeded, want an error")
+			if _, err := answerRecord(tt.raw); err == nil {
+				t.Fatal("decoding succeeded, want an error")
 			} else if tt.name == "another imp_uid" && !errors.Is(err, errOtherID) {
 				t.Fatalf("error = %v, want errOtherID", err)
 			}

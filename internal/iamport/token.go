@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -164,9 +163,9 @@ func (c *Client) fetchToken(ctx context.Context, path string) (tokenEntry, error
 	}
 	localNow := c.now()
 	var issued issuedToken
-	outcome, status, detail := c.call(req, EndpointToken, func(raw json.RawMessage) error {
+	outcome, status, detail := call(c, req, EndpointToken, func(a *tokenAnswer) error {
 		var err error
-		issued, err = parseToken(raw)
+		issued, err = parseToken(a)
 		return err
 	})
 	if outcome != apiclient.OutcomeOK {
@@ -224,11 +223,7 @@ var (
 // parseToken decodes a getToken response member. The token must be visible
 // ASCII so that it can be sent in a header unchanged, and its lifetime
 // positive.
-func parseToken(raw json.RawMessage) (issuedToken, error) {
-	var a tokenAnswer
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return issuedToken{}, fmt.Errorf("decoding token: %w", err)
-	}
+func parseToken(a *tokenAnswer) (issuedToken, error) {
 	if a.AccessToken == nil || *a.AccessToken == "" || a.Now == nil || a.ExpiredAt == nil {
 		return issuedToken{}, errTokenFields
 	}
