@@ -3,10 +3,13 @@ package apiclient
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestParseBaseURLKeepsAPathAndRefusesWhatCouldLeakOrMislead(t *testing.T) {
@@ -88,6 +91,48 @@ func TestHeaderSafeAcceptsOnlyPrintableASCIIWithoutSpaces(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := HeaderSafe(tt.s); got != tt.want {
 				t.Errorf("HeaderSafe(%q) = %v, want %v", tt.s, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestReadAnswerReadsWholeBodiesWhateverTheyDeclare proves that the size
+// hint only decides the first allocation: a body is read whole whether its
+// Content-Length is right, unknown, too small or absurd, and one over
+// MaxAnswerBytes is refused.
+func TestReadAnswerReadsWholeBodiesWhateverTheyDeclare(t *testing.T) {
+	small := strings.Repeat("a", 572)
+	big := strings.Repeat("b", 3*512+7)
+	tests := []struct {
+		name     string
+		body     string
+		declared int64
+		wantErr  error
+	}{
+		{"declared exactly", small, int64(len(small)), nil},
+		{"unknown length", big, -1, nil},
+		{"declared too short", big, 10, nil},
+		{"declared zero, body present", small, 0, nil},
+		{"declared above the cap", small, MaxAnswerBytes * 4, nil},
+		{"empty body", "", 0, nil},
+		{"over the cap, declared", strings.Repeat("c", MaxAnswerBytes+1), MaxAnswerBytes + 1, ErrTooLarge},
+		{"over the cap, unknown length", strings.Repeat("c", MaxAnswerBytes+1), -1, ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{Body: io.NopCloser(iotest.OneByteReader(strings.NewReader(tt.body))), ContentLength: tt.declared}
+			if len(tt.body) > 4096 {
+				resp.Body = io.NopCloser(strings.NewReader(tt.body))
+			}
+			got, outcome, err := ReadAnswer(context.Background(), resp)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || outcome != OutcomeInvalidAnswer {
+					t.Fatalf("ReadAnswer = %q, %v; want %v", outcome, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || outcome != OutcomeOK || string(got) != tt.body {
+				t.Fatalf("ReadAnswer = %d bytes, %q, %v; want the %d-byte body", len(got), outcome, err, len(tt.body))
 			}
 		})
 	}

@@ -49,19 +49,23 @@ func Send(hc *http.Client, req *http.Request, read func(*http.Response) (string,
 // outcome and duration; never its URL.
 func Report(obs Observer, log *zap.Logger, msg, endpoint, outcome string, status int, d time.Duration) {
 	obs.ObserveCall(endpoint, outcome, d)
-	log.Debug(msg,
-		zap.String("endpoint", endpoint),
-		zap.Int("status", status),
-		zap.String("outcome", outcome),
-		zap.Duration("duration", d))
+	// Checked first: the fields would otherwise be built (a 256-byte slice
+	// per call) for a line that the usual info level drops.
+	if ce := log.Check(zap.DebugLevel, msg); ce != nil {
+		ce.Write(
+			zap.String("endpoint", endpoint),
+			zap.Int("status", status),
+			zap.String("outcome", outcome),
+			zap.Duration("duration", d))
+	}
 }
 
 // ReadAnswer reads at most MaxAnswerBytes of an answer's body, sent for a
 // request with context ctx. When the body cannot be read it returns the
 // transport's outcome; when it is larger, OutcomeInvalidAnswer and
 // ErrTooLarge; otherwise the body and OutcomeOK.
-func ReadAnswer(ctx context.Context, r io.Reader) ([]byte, string, error) {
-	body, err := io.ReadAll(io.LimitReader(r, MaxAnswerBytes+1))
+func ReadAnswer(ctx context.Context, resp *http.Response) ([]byte, string, error) {
+	body, err := readAll(io.LimitReader(resp.Body, MaxAnswerBytes+1), resp.ContentLength)
 	if err != nil {
 		return nil, TransportOutcome(ctx, err), fmt.Errorf("reading answer: %w", err)
 	}
@@ -69,6 +73,31 @@ func ReadAnswer(ctx context.Context, r io.Reader) ([]byte, string, error) {
 		return nil, OutcomeInvalidAnswer, ErrTooLarge
 	}
 	return body, OutcomeOK, nil
+}
+
+// readAll is io.ReadAll starting with room for a body of the declared
+// length (and the read that finds its end), so that an answer with a
+// Content-Length is read into one allocation instead of several grown
+// ones. An unknown (-1) or implausible length starts as io.ReadAll does.
+func readAll(r io.Reader, length int64) ([]byte, error) {
+	size := 512
+	if length >= 0 && length <= MaxAnswerBytes {
+		size = int(length) + 1
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // WithoutURL drops the request URL that net/http puts into transport

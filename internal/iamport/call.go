@@ -63,7 +63,7 @@ func readAnswer[R any](ctx context.Context, resp *http.Response) (*R, string, er
 	case status != http.StatusOK:
 		return nil, apiclient.OutcomeInvalidAnswer, statusError(status)
 	}
-	body, outcome, err := apiclient.ReadAnswer(ctx, resp.Body)
+	body, outcome, err := apiclient.ReadAnswer(ctx, resp)
 	if err != nil {
 		return nil, outcome, err
 	}

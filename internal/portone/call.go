@@ -72,7 +72,7 @@ func readAnswer(ctx context.Context, resp *http.Response, decode func([]byte) er
 	case status != http.StatusOK:
 		return apiclient.OutcomeInvalidAnswer, statusError(status, "")
 	}
-	body, outcome, err := apiclient.ReadAnswer(ctx, resp.Body)
+	body, outcome, err := apiclient.ReadAnswer(ctx, resp)
 	if err != nil {
 		return outcome, err
 	}
