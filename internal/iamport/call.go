@@ -70,14 +70,18 @@ func readAnswer[R any](ctx context.Context, resp *http.Response) (*R, string, er
 	return decodeAnswer[R](body)
 }
 
-// decodeAnswer decodes a 200 answer's body. A malformed body, an absent
+// decodeAnswer decodes a 200 answer's body: a certification answer with
+// decodeCertFast when it can, everything else with encoding/json. A malformed body, an absent
 // code, or a null or absent response make the answer invalid; a code other
 // than 0 is an API error even when the response member has another shape
 // (an error answer's member is not an R); a response member of the wrong
 // JSON type makes the answer invalid.
 func decodeAnswer[R any](body []byte) (*R, string, error) {
 	var env envelope[R]
-	err := json.Unmarshal(body, &env)
+	var err error
+	if cert, ok := any(&env).(*envelope[wireCert]); !ok || !decodeCertFast(body, cert) {
+		err = json.Unmarshal(body, &env)
+	}
 	var typeErr *json.UnmarshalTypeError
 	if err != nil && !errors.As(err, &typeErr) {
 		return nil, apiclient.OutcomeInvalidAnswer, fmt.Errorf("decoding answer: %w", err)
