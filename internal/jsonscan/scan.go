@@ -9,6 +9,7 @@ package jsonscan
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -99,7 +100,7 @@ func (s *Scanner) Str() (start, end int, escaped, ok bool) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.I += 2
 			case 'u':
-				if s.I+5 >= len(s.B) || !isHex(s.B[s.I+2]) || !isHex(s.B[s.I+3]) || !isHex(s.B[s.I+4]) || !isHex(s.B[s.I+5]) {
+				if s.I+5 >= len(s.B) || hex4(s.B[s.I+2:]) < 0 {
 					return 0, 0, false, false
 				}
 				s.I += 6
@@ -291,24 +292,12 @@ func DecodeString(dst, raw []byte) []byte {
 	return dst
 }
 
+// hex4 returns the value of the four hexadecimal digits that start b, or
+// -1 when they are not four hexadecimal digits.
 func hex4(b []byte) rune {
-	var r rune
-	for _, c := range b[:4] {
-		r = r<<4 | rune(unhex(c))
+	var v [2]byte
+	if _, err := hex.Decode(v[:], b[:4]); err != nil {
+		return -1
 	}
-	return r
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
+	return rune(v[0])<<8 | rune(v[1])
 }
