@@ -56,8 +56,10 @@ var (
 // Members with the wrong JSON type make the answer invalid.
 func decodeRecord(body []byte, id string) (certification.Record, error) {
 	var w wireVerification
-	if err := json.Unmarshal(body, &w); err != nil {
-		return certification.Record{}, fmt.Errorf("decoding identity verification: %w", err)
+	if !decodeVerificationFast(body, &w) {
+		if err := json.Unmarshal(body, &w); err != nil {
+			return certification.Record{}, fmt.Errorf("decoding identity verification: %w", err)
+		}
 	}
 	switch {
 	case w.ID == nil:
