@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
@@ -29,8 +30,10 @@ var benchV2SignupBody = []byte(`{"identityVerificationId":"` + sandbox.AdultV2ID
 
 // newBenchPortOne provisions a Verify from benchPortOneJSON as Caddy would,
 // then points its PortOne client at rt (in memory, no sockets) with the
-// same discarding Info-level JSON logger as newBenchVerify.
-func newBenchPortOne(b testing.TB, singleUse string, rt http.RoundTripper) *Verify {
+// same discarding Info-level JSON logger as newBenchVerify. With assertion
+// set, it also signs an assertion with a P-256 key from a key file, as
+// newBenchVerify does.
+func newBenchPortOne(b testing.TB, singleUse string, rt http.RoundTripper, assertion ...bool) *Verify {
 	b.Helper()
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	b.Cleanup(cancel)
@@ -39,6 +42,9 @@ func newBenchPortOne(b testing.TB, singleUse string, rt http.RoundTripper) *Veri
 		b.Fatal(err)
 	}
 	v.SingleUse = singleUse
+	if len(assertion) > 0 && assertion[0] {
+		v.Assertion = &Assertion{Audience: "https://app.example", KeyFiles: []string{benchKeyFile(b)}}
+	}
 	if err := v.Provision(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +83,7 @@ func benchRecordedV2Answer(b testing.TB) *benchReplayTransport {
 // V2 source: the same request path, with one GET
 // /identity-verifications/{id} (no token) instead of the cached-token
 // certification call. sandbox/* and replay/* and single_use_* mean what
-// they mean there.
+// they mean there; +assertion adds an ES256 assertion.
 func BenchmarkVerificationPortOne(b *testing.B) {
 	type transport struct {
 		name string
@@ -88,9 +94,10 @@ func BenchmarkVerificationPortOne(b *testing.B) {
 		{"replay", func(b *testing.B) http.RoundTripper { return benchRecordedV2Answer(b) }},
 	}
 	for _, tr := range transports {
-		for _, mode := range []string{"off", "on"} {
-			b.Run(tr.name+"/single_use_"+mode, func(b *testing.B) {
-				benchVerifications(b, newBenchPortOne(b, mode, tr.rt(b)), benchV2SignupBody, sandbox.AdultV2ID, false)
+		for _, variant := range []string{"off", "on", "on+assertion"} {
+			mode, _, signed := strings.Cut(variant, "+")
+			b.Run(tr.name+"/single_use_"+variant, func(b *testing.B) {
+				benchVerifications(b, newBenchPortOne(b, mode, tr.rt(b), signed), benchV2SignupBody, sandbox.AdultV2ID, signed)
 			})
 		}
 	}
