@@ -104,7 +104,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 		}
 	}
 
-	ciHash := identity.HashCI(v.ciKey, rec.CI)
+	ciHash := v.ciHash.Hash(rec.CI)
 	identity.Set(r.Header, v.HeaderPrefix, identity.Values{Record: rec, CIHash: ciHash, Age: decision.Age}, v.forward)
 	if v.signer != nil {
 		if perr := v.signer.attach(r.Header, keys, &rec, ciHash, decision.Age, v.forward); perr != nil {

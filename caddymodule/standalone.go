@@ -10,7 +10,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/verigate/caddy-iamport/internal/certification"
-	"github.com/verigate/caddy-iamport/internal/identity"
 	"github.com/verigate/caddy-iamport/internal/policy"
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
@@ -175,7 +174,7 @@ func (s *Standalone) Judge(ctx context.Context, id string) Judgement {
 	rec, decision, perr := s.v.decide(ctx, id)
 	j := Judgement{Record: rec, Decision: decision, Refusal: perr}
 	if rec.CI != "" {
-		j.CIHash = identity.HashCI(s.v.ciKey, rec.CI)
+		j.CIHash = s.v.ciHash.Hash(rec.CI)
 	}
 	return j
 }

@@ -159,7 +159,7 @@ type Verify struct {
 	source     certification.Source
 	policy     policy.Policy
 	store      singleuse.Store
-	ciKey      []byte
+	ciHash     *identity.CIHasher
 	forward    []identity.Field
 	timeout    time.Duration
 	ttl        time.Duration
@@ -191,7 +191,7 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	v.ciKey = []byte(ciKey)
+	v.ciHash = identity.NewCIHasher([]byte(ciKey))
 
 	v.timeout = durationOr(v.Timeout, DefaultTimeout)
 	v.ttl = durationOr(v.MaxVerificationAge, DefaultMaxVerificationAge)
