@@ -54,8 +54,10 @@ func (c *Client) callSeeing(req *http.Request, decode func([]byte) error, seen f
 	log := c.log.Load()
 	apiclient.Report(c.obs, log, "PortOne call", EndpointIdentityVerification, outcome, status, c.now().Sub(start))
 	if outcome == apiclient.OutcomeUnauthorized {
-		log.Warn("PortOne refused the API secret: check api_secret (and store_id) in the portone block",
-			zap.Int("status", status))
+		if ok, held := c.refusedSecret.allow(c.now()); ok {
+			log.Warn("PortOne refused the API secret: check api_secret (and store_id) in the portone block",
+				zap.Int("status", status), zap.Int("not_logged_since_last_line", held))
+		}
 	}
 	return outcome, status, err
 }

@@ -37,7 +37,8 @@ type Config struct {
 	// Now is the clock used to time calls, default time.Now.
 	Now func() time.Time
 	// Logger receives debug lines and the warning that the secret was
-	// refused, default zap.NewNop().
+	// refused (at most one a second, counting the ones held back), default
+	// zap.NewNop().
 	Logger *zap.Logger
 	// Observer, if set, is told about every HTTP call.
 	Observer Observer
@@ -53,6 +54,10 @@ type Client struct {
 	now   func() time.Time
 	log   atomic.Pointer[zap.Logger]
 	obs   Observer
+
+	// refusedSecret bounds the warning that the secret was refused to
+	// one line a second.
+	refusedSecret warnRate
 }
 
 // New checks cfg and returns a Client. It makes no network call.
@@ -73,6 +78,8 @@ func New(cfg Config) (*Client, error) {
 		hc:   cfg.HTTPClient,
 		now:  cfg.Now,
 		obs:  cfg.Observer,
+
+		refusedSecret: warnRate{every: refusedSecretEvery},
 	}
 	if cfg.StoreID != "" {
 		c.query = "?storeId=" + url.QueryEscape(cfg.StoreID)

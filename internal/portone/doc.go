@@ -59,7 +59,8 @@
 // Lookup errors wrap certification.ErrNotFound (404 with type
 // IDENTITY_VERIFICATION_NOT_FOUND), certification.ErrUnavailable (5xx,
 // network errors, the context ending) or certification.ErrFailed (401 and
-// 403, which are also logged at warn as the API secret being refused; any
+// 403, which are also logged at warn, at most once a second, as the API
+// secret being refused; any
 // other 4xx, including a 404 of another type such as a wrong base URL; an
 // unknown error type; a redirect or other unexpected status; an answer that
 // cannot be decoded or breaks a mapping rule). A network error or a 5xx

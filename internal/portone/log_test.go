@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -32,6 +33,45 @@ func TestARefusedSecretIsLoggedAtWarn(t *testing.T) {
 	_, _ = c.Lookup(context.Background(), testID)
 	if logs.Len() != 0 {
 		t.Errorf("a 404 logged %v at info or above", logs.All())
+	}
+}
+
+// TestARefusedSecretIsLoggedAtMostOnceASecond proves the warning's rate
+// bound with an injected clock: a burst of refused lookups writes one line,
+// and the next line, a second later, counts the ones held back. Every
+// lookup still fails with the secret refused.
+func TestARefusedSecretIsLoggedAtMostOnceASecond(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	f := newFake(t, answer(401, `{"type":"UNAUTHORIZED"}`))
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	c, _ := testClient(t, f, func(cfg *Config) {
+		cfg.Logger = zap.New(core)
+		cfg.Now = func() time.Time { return now }
+	})
+	lookups := func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := c.Lookup(context.Background(), testID); !errors.Is(err, errSecretRefused) {
+				t.Fatalf("lookup error = %v, want the secret refused", err)
+			}
+		}
+	}
+	warnings := func() []observer.LoggedEntry {
+		return logs.FilterLevelExact(zapcore.WarnLevel).FilterMessageSnippet("refused the API secret").All()
+	}
+	lookups(5)
+	if w := warnings(); len(w) != 1 || w[0].ContextMap()["not_logged_since_last_line"] != int64(0) {
+		t.Fatalf("after a burst of 5: %d warnings %v, want 1 counting 0 held back", len(w), w)
+	}
+	now = now.Add(999 * time.Millisecond)
+	lookups(1)
+	if w := warnings(); len(w) != 1 {
+		t.Fatalf("999 ms later: %d warnings, want still 1", len(w))
+	}
+	now = now.Add(time.Millisecond)
+	lookups(1)
+	w := warnings()
+	if len(w) != 2 || w[1].ContextMap()["not_logged_since_last_line"] != int64(5) {
+		t.Fatalf("a second later: %d warnings %v, want a second one counting 5 held back", len(w), w)
 	}
 }
 
