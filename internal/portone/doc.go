@@ -61,10 +61,11 @@
 // network errors, the context ending) or certification.ErrFailed (401 and
 // 403, which are also logged at warn, at most once a second, as the API
 // secret being refused; any other 4xx, including a 404 of another type
-// such as a wrong base URL; an unknown error type; a redirect or other unexpected status; an answer that
-// cannot be decoded or breaks a mapping rule). A network error or a 5xx
-// answer is retried once while the caller's context is live; a 4xx never
-// is. The caller's context is the whole time budget, retry included.
+// such as a wrong base URL; an unknown error type; a redirect or other
+// unexpected status; an answer that cannot be decoded or breaks a mapping
+// rule). A network error or a 5xx answer is retried once while the
+// caller's context is live; a 4xx never is. The caller's context is the
+// whole time budget, retry included.
 //
 // # Privacy
 //
