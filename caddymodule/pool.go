@@ -67,12 +67,7 @@ func (c pooledClient) Destruct() error {
 // shared getToken call (its own timeout); every handler hands the client
 // its config's logger.
 func loadClient(base, key, secret string, timeout time.Duration, concurrency int, logger *zap.Logger) (*iamport.Client, poolRef, error) {
-	ref := poolRef{pool: clients, key: poolKey("client", base, key, secret, strconv.Itoa(concurrency))}
-	val, _, err := clients.LoadOrNew(ref.key, func() (caddy.Destructor, error) {
-		limiter, err := newLimiter(concurrency)
-		if err != nil {
-			return nil, err
-		}
+	pc, ref, err := loadLimited(concurrency, func(limiter *lookuplimit.Limiter) (pooledClient, error) {
 		c, err := iamport.New(iamport.Config{
 			BaseURL:      base,
 			Key:          key,
@@ -82,17 +77,37 @@ func loadClient(base, key, secret string, timeout time.Duration, concurrency int
 			Gate:         limiter,
 		})
 		if err != nil {
-			return nil, err
+			return pooledClient{}, err
 		}
 		return pooledClient{Client: c, limiter: limiter}, nil
-	})
+	}, "client", base, key, secret)
 	if err != nil {
 		return nil, poolRef{}, fmt.Errorf("setting up i'mport client: %w", err)
 	}
-	pc := val.(pooledClient)
 	pc.SetLogger(logger.Named("iamport"))
 	setLimiterLogger(pc.limiter, logger)
 	return pc.Client, ref, nil
+}
+
+// loadLimited returns the object shared under these key parts and this
+// lookup concurrency, creating it with build and a new limiter of
+// concurrency lookups in flight when no handler holds it yet. The API
+// clients are pooled this way: handlers that share a client share its
+// limit, and handlers with different limits get different clients.
+func loadLimited[T caddy.Destructor](concurrency int, build func(*lookuplimit.Limiter) (T, error), keyParts ...string) (T, poolRef, error) {
+	ref := poolRef{pool: clients, key: poolKey(append(keyParts, strconv.Itoa(concurrency))...)}
+	val, _, err := clients.LoadOrNew(ref.key, func() (caddy.Destructor, error) {
+		limiter, err := newLimiter(concurrency)
+		if err != nil {
+			return nil, err
+		}
+		return build(limiter)
+	})
+	if err != nil {
+		var zero T
+		return zero, poolRef{}, err
+	}
+	return val.(T), ref, nil
 }
 
 type pooledStore struct{ singleuse.Store }

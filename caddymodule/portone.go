@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -99,22 +98,16 @@ func (c pooledPortOne) Destruct() error {
 // V2 lookup is one call, so the limiter wraps the whole lookup); every
 // handler hands it its config's logger.
 func loadPortOneClient(base, secret, store string, concurrency int, logger *zap.Logger) (certification.Source, poolRef, error) {
-	ref := poolRef{pool: clients, key: poolKey("portone-client", base, secret, store, strconv.Itoa(concurrency))}
-	val, _, err := clients.LoadOrNew(ref.key, func() (caddy.Destructor, error) {
-		limiter, err := newLimiter(concurrency)
-		if err != nil {
-			return nil, err
-		}
+	pc, ref, err := loadLimited(concurrency, func(limiter *lookuplimit.Limiter) (pooledPortOne, error) {
 		c, err := portone.New(portone.Config{BaseURL: base, Secret: secret, StoreID: store, Observer: apiObserver{}})
 		if err != nil {
-			return nil, err
+			return pooledPortOne{}, err
 		}
 		return pooledPortOne{Client: c, limited: limiter.Wrap(c), limiter: limiter}, nil
-	})
+	}, "portone-client", base, secret, store)
 	if err != nil {
 		return nil, poolRef{}, fmt.Errorf("setting up PortOne client: %w", err)
 	}
-	pc := val.(pooledPortOne)
 	pc.SetLogger(logger.Named("portone"))
 	setLimiterLogger(pc.limiter, logger)
 	return pc.limited, ref, nil
