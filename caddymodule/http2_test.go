@@ -228,3 +228,38 @@ func TestHTTP2TrailersUnderThePrefixNeverReachTheUpstream(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTP2ExtendedConnectOnAVerifyPathIsRefused sends the extended
+// CONNECT of RFC 8441 (the form WebSocket takes over HTTP/2, with a
+// :protocol pseudo-header and a path) to the verify path, carrying a valid
+// id: whether Go's HTTP/2 server takes it as a request (and the handler
+// answers 400 tunnel_refused) or resets the stream (Go 1.26's server does
+// not announce SETTINGS_ENABLE_CONNECT_PROTOCOL, so it answers
+// PROTOCOL_ERROR), no tunnel opens and nothing reaches the upstream. An
+// ordinary GET on the same connection still passes.
+func TestHTTP2ExtendedConnectOnAVerifyPathIsRefused(t *testing.T) {
+	up := newRawUpstream(t)
+	// Every method on /signup must verify, so that a CONNECT the server
+	// let through would meet the handler's tunnel_refused.
+	startCaddy(t, buildConfig(t, h2cOptions, up.addr(), []site{{host: "localhost", options: "verify {\n\t\t\tpath /signup\n\t\t}"}}))
+	c := dialH2C(t)
+	before := up.count()
+	id := c.send(request("CONNECT", "localhost:9080", "/signup?imp_uid="+idAdult, ":protocol", "websocket"), "x", nil)
+	status, body := c.status(id)
+	switch {
+	case status == "400" && strings.Contains(body, `"tunnel_refused"`):
+		t.Logf("answered by the handler: %s %s", status, body)
+	case status == "":
+		t.Logf("reset by the HTTP/2 server: %s", body)
+	default:
+		t.Fatalf("extended CONNECT answered %q %s, want 400 tunnel_refused or a reset stream", status, body)
+	}
+	if up.count() != before {
+		t.Fatal("an extended CONNECT reached the upstream")
+	}
+	id = c.send(request("GET", "localhost:9080", "/page"), "", nil)
+	if status, body := c.status(id); status != "200" {
+		t.Fatalf("a GET after it: %q %s", status, body)
+	}
+	up.waitRequests(t, before+1)
+}
