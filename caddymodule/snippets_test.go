@@ -3,6 +3,7 @@ package caddymodule_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -72,7 +73,8 @@ const debianPython = "/usr/bin/python3"
 // TestIndependentVerifiersAcceptOnlyTheRealAssertion runs the Node and
 // Python snippets against a real Caddy: with only the JWKS URL, the
 // audience and the issuer they accept the assertion of a verified request,
-// and refuse it tampered, expired, or signed for another audience.
+// and refuse it tampered, expired, signed for another audience, valid for
+// longer than the gateway ever signs, issued ahead of time, or unsigned.
 // Without node/jose or PyJWT they skip with the command that installs
 // them; under CI=true they fail instead.
 func TestIndependentVerifiersAcceptOnlyTheRealAssertion(t *testing.T) {
@@ -103,6 +105,10 @@ func TestIndependentVerifiersAcceptOnlyTheRealAssertion(t *testing.T) {
 	expired := signed(signing.Issuer{Issuer: "caddy-iamport", Audience: testAudience,
 		Now: func() time.Time { return time.Now().Add(-5 * time.Minute) }})
 	otherAudience := signed(signing.Issuer{Issuer: "caddy-iamport", Audience: "https://other.example"})
+	// Issuer.Sign does not apply Check's bound: a token no gateway signs.
+	tooLong := signed(signing.Issuer{Issuer: "caddy-iamport", Audience: testAudience, Lifetime: time.Hour})
+	future := signed(signing.Issuer{Issuer: "caddy-iamport", Audience: testAudience,
+		Now: func() time.Time { return time.Now().Add(5 * time.Minute) }})
 	fresh := signed(signing.Issuer{Issuer: "caddy-iamport", Audience: testAudience})
 	parts := strings.Split(real, ".")
 	sig := []byte(parts[2])
@@ -119,6 +125,9 @@ func TestIndependentVerifiersAcceptOnlyTheRealAssertion(t *testing.T) {
 		{"tampered claims", parts[0] + "." + strings.Split(fresh, ".")[1] + "." + parts[2], false},
 		{"expired", expired, false},
 		{"another audience", otherAudience, false},
+		{"valid for an hour", tooLong, false},
+		{"issued five minutes ahead", future, false},
+		{"alg none", base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + strings.Split(fresh, ".")[1] + ".", false},
 	}
 	for _, sn := range snippets {
 		t.Run(sn.name, func(t *testing.T) {

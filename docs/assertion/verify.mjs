@@ -31,6 +31,8 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+const MAX_LIFETIME = 600; // seconds: the gateway never signs for longer
+
 export function assertionVerifier({ jwksUrl, audience, issuer }) {
   // Caches the key set and fetches it again for an unknown key id, at most
   // once every 30 seconds. The URL is fixed here, never taken from a token.
@@ -41,9 +43,14 @@ export function assertionVerifier({ jwksUrl, audience, issuer }) {
       audience,
       issuer,
       clockTolerance: 30, // seconds of clock skew on exp, nbf and iat
-      maxTokenAge: "10m", // the gateway never signs for longer
+      maxTokenAge: "10m", // now - iat: the gateway never signs for longer
       requiredClaims: ["exp", "iat", "nbf", "sub", "jti"],
     });
+    // maxTokenAge bounds how old the token is, not how long it is valid:
+    // exp - iat is checked here.
+    if (payload.exp - payload.iat > MAX_LIFETIME) {
+      throw new Error(`valid for ${payload.exp - payload.iat} s: the gateway never signs for more than ${MAX_LIFETIME} s`);
+    }
     return payload;
   };
 }
