@@ -300,11 +300,10 @@ func (v *Verify) Validate() error {
 	return v.policy.Validate()
 }
 
-// Cleanup releases this instance's hold on the shared i'mport client and
-// single-use store (the last holder closes them) and stops the background
-// refresh of the assertion keys.
-// single-use store; the last holder closes them (which stops the client's
-// background token refresh).
+// Cleanup releases this instance's hold on the shared API client and
+// single-use store (the last holder closes them, which stops the client's
+// background token refresh) and stops the background refresh of the
+// assertion keys.
 func (v *Verify) Cleanup() error {
 	v.signer.stop()
 	var errs []error
