@@ -88,14 +88,14 @@ func (j *JWKS) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Han
 		w.Header().Set("Allow", "GET, HEAD")
 		return caddyhttp.Error(http.StatusMethodNotAllowed, nil)
 	}
-	j.keys.start()
+	// keys starts the load itself when none ran yet; a failed load is
+	// logged by the load, and Caddy logs the 503 with its error.
 	set, err := j.keys.keys(r.Context(), jwksWait)
 	var body []byte
 	if err == nil {
 		body, err = set.JWKS(time.Now())
 	}
 	if err != nil {
-		j.logger.Warn("serving the assertion key set", zap.Error(err))
 		w.Header().Set("Retry-After", strconv.Itoa(problem.RetryAfterSeconds))
 		return caddyhttp.Error(http.StatusServiceUnavailable, err)
 	}
