@@ -61,7 +61,8 @@ func TestHostileIDsNeverReachIamport(t *testing.T) {
 // ends the wait, so no goroutine stays pinned by a client that stalls.
 func TestSlowBodyIsCutOffByTheReadDeadline(t *testing.T) {
 	be := newBackend(t)
-	startCaddy(t, config(t, be.addr(), site{host: "localhost", options: "timeout 300ms"}))
+	logs := newLogCapture(t)
+	startCaddy(t, buildConfig(t, logs.global(), be.addr(), []site{{host: "localhost", options: "timeout 300ms"}}))
 
 	conn, err := net.Dial("tcp", "127.0.0.1:9080")
 	if err != nil {
@@ -88,6 +89,21 @@ func TestSlowBodyIsCutOffByTheReadDeadline(t *testing.T) {
 	if be.hits() != 0 {
 		t.Fatal("a stalled request reached the upstream")
 	}
+	// The refusal's log line gives the cause without the connection's
+	// addresses (net/http's read error names both ends).
+	client := conn.LocalAddr().String()
+	logs.waitFor(t, 0, "the refusal line with its cause, without the client's address", func(lines []logLine) bool {
+		for _, l := range handlerLines(lines) {
+			if l.str("code") != "body_invalid" {
+				continue
+			}
+			if raw := l.text; strings.Contains(raw, client) || strings.Contains(raw, "127.0.0.1:9080") {
+				t.Fatalf("the refusal line names the connection: %s", raw)
+			}
+			return l.str("cause") == "reading the body timed out"
+		}
+		return false
+	})
 }
 
 // TestForgedHeadersOverHTTP2AreStripped repeats the forged-header check over

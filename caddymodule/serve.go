@@ -208,7 +208,8 @@ func (v *Verify) refuse(w http.ResponseWriter, r *http.Request, body *hopbyhop.B
 		}
 		if perr.Err != nil {
 			// Causes come from this module's packages, which never put
-			// personal data, tokens or secrets into error texts.
+			// personal data, tokens or secrets into error texts (a failed
+			// body read loses the connection's addresses in extract).
 			fields = append(fields, zap.String("cause", perr.Err.Error()))
 		}
 		c.Write(fields...)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/verigate/caddy-iamport/internal/problem"
@@ -66,7 +68,7 @@ func readBody(r *http.Request, max int64) ([]byte, *problem.Error) {
 			if errors.As(err, &tooLarge) {
 				return nil, problem.Wrap(problem.BodyTooLarge, "the request body is larger than the configured limit", err)
 			}
-			return nil, problem.Wrap(problem.BodyInvalid, "the request body could not be read", err)
+			return nil, problem.Wrap(problem.BodyInvalid, "the request body could not be read", readError(err))
 		}
 	}
 	rb := &replayBody{orig: orig}
@@ -79,6 +81,25 @@ func readBody(r *http.Request, max int64) ([]byte, *problem.Error) {
 	r.Header.Set("Content-Length", strconv.Itoa(len(buf)))
 	r.TransferEncoding = nil
 	return buf, nil
+}
+
+// errReadTimedOut is the cause of a body read cut off by the handler's read
+// deadline.
+var errReadTimedOut = errors.New("reading the body timed out")
+
+// readError returns the cause of a failed body read without the
+// connection's addresses: net/http's read errors are *net.OpError values
+// that name both ends ("read tcp 10.0.0.1:443->203.0.113.7:51234: i/o
+// timeout"), and the cause is logged with the refusal.
+func readError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errReadTimedOut
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return readError(op.Err)
+	}
+	return err
 }
 
 // putBack puts the bytes read so far in front of the rest of the original
