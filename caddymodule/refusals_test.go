@@ -108,6 +108,26 @@ func TestYearBasisCountsCalendarYears(t *testing.T) {
 	}
 }
 
+// TestHandleErrorsNeverSeesTheCause proves that a refusal handed to
+// handle_errors carries its code and public detail but not its cause:
+// {err.message} may be shown to the client, and the cause (here i'mport's
+// 503) is for the handler's own log line only.
+func TestHandleErrorsNeverSeesTheCause(t *testing.T) {
+	be := newBackend(t)
+	tester := startCaddy(t, config(t, be.addr(), site{host: "localhost", options: "refusals handle_errors", after: `reverse_proxy ` + be.addr() + `
+	handle_errors {
+		respond "{err.message}"
+	}`}))
+	setFault(t, "status_503", "certification", 2)
+	resp, body := postJSON(t, tester, "localhost", "/signup", `{"imp_uid":"`+idAdult+`"}`)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.HasPrefix(string(body), "verification_unavailable: ") {
+		t.Fatalf("got %d %q, want 503 with the code and its detail", resp.StatusCode, body)
+	}
+	if strings.Contains(string(body), "503") || strings.Contains(string(body), "status") {
+		t.Fatalf("{err.message} carries the cause: %q", body)
+	}
+}
+
 func TestRefusalsCanGoToHandleErrors(t *testing.T) {
 	be := newBackend(t)
 	tester := startCaddy(t, config(t, be.addr(), site{host: "localhost", options: "min_age 19\n\t\trefusals handle_errors", after: `reverse_proxy ` + be.addr() + `

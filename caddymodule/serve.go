@@ -218,7 +218,10 @@ func (v *Verify) refuse(w http.ResponseWriter, r *http.Request, body *hopbyhop.B
 		if status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", strconv.Itoa(problem.RetryAfterSeconds))
 		}
-		return caddyhttp.Error(status, perr)
+		// Without the cause: handle_errors routes may show the error's text
+		// ({err.message}) to the client, and Caddy logs it again; the cause
+		// is in this handler's own line above.
+		return caddyhttp.Error(status, problem.New(perr.Code, perr.Detail))
 	}
 	return problem.Write(w, perr)
 }
