@@ -99,7 +99,7 @@ func (c pooledPortOne) Destruct() error {
 // handler hands it its config's logger.
 func loadPortOneClient(base, secret, store string, concurrency int, logger *zap.Logger) (certification.Source, poolRef, error) {
 	pc, ref, err := loadLimited(concurrency, func(limiter *lookuplimit.Limiter) (pooledPortOne, error) {
-		c, err := portone.New(portone.Config{BaseURL: base, Secret: secret, StoreID: store, Observer: apiObserver{}})
+		c, err := portone.New(portone.Config{BaseURL: base, Secret: secret, StoreID: store, InFlight: limiter.Cap(), Observer: apiObserver{}})
 		if err != nil {
 			return pooledPortOne{}, err
 		}

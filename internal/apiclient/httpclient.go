@@ -10,6 +10,14 @@ import (
 // the API unless told otherwise.
 const DefaultIdleConns = 32
 
+// IdleConnsFor is the keep-alive connections to keep for a client that
+// may have inFlight calls at once: one per call when that is more than
+// DefaultIdleConns, so that a busy gateway reuses connections instead of
+// opening (and TLS-handshaking) new ones after every burst.
+func IdleConnsFor(inFlight int) int {
+	return max(inFlight, DefaultIdleConns)
+}
+
 // NewHTTPClient returns a client with its own Transport, so that the
 // plugin's settings never leak into or out of http.DefaultTransport: 5 s
 // dial and TLS handshake timeouts, a 90 s idle timeout, idle keep-alive

@@ -180,12 +180,11 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// idleConnsFor keeps one idle connection per slot of a gate with more
-// slots than apiclient.DefaultIdleConns, so that a busy gateway reuses
-// connections instead of opening (and TLS-handshaking) new ones.
+// idleConnsFor sizes the default client's keep-alive pool by the slots of
+// the gate (apiclient.IdleConnsFor), when the gate says how many it has.
 func idleConnsFor(g Gate) int {
-	if c, ok := g.(interface{ Cap() int }); ok && c.Cap() > apiclient.DefaultIdleConns {
-		return c.Cap()
+	if c, ok := g.(interface{ Cap() int }); ok {
+		return apiclient.IdleConnsFor(c.Cap())
 	}
 	return apiclient.DefaultIdleConns
 }

@@ -34,6 +34,11 @@ type Config struct {
 	// timeout), no overall Timeout (each caller's context bounds its
 	// requests) and no redirect following.
 	HTTPClient *http.Client
+	// InFlight is how many lookups may be in flight at once (the caller's
+	// limit); the default client keeps that many idle connections, at
+	// least apiclient.DefaultIdleConns (apiclient.IdleConnsFor). 0 means
+	// no limit is known.
+	InFlight int
 	// Now is the clock used to time calls, default time.Now.
 	Now func() time.Time
 	// Logger receives debug lines and the warning that the secret was
@@ -85,7 +90,7 @@ func New(cfg Config) (*Client, error) {
 		c.query = "?storeId=" + url.QueryEscape(cfg.StoreID)
 	}
 	if c.hc == nil {
-		c.hc = apiclient.NewHTTPClient(apiclient.DefaultIdleConns)
+		c.hc = apiclient.NewHTTPClient(apiclient.IdleConnsFor(cfg.InFlight))
 	}
 	if c.now == nil {
 		c.now = time.Now

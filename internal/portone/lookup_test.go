@@ -241,3 +241,19 @@ func TestNewChecksTheConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestIdleConnectionsFollowInFlight proves the default client keeps one
+// idle connection per lookup that may be in flight, as the i'mport client
+// does per slot of its gate: with 32 (the old fixed pool) and a limit of
+// 64, every burst threw half its connections away.
+func TestIdleConnectionsFollowInFlight(t *testing.T) {
+	for _, tt := range []struct{ inFlight, want int }{{0, 32}, {8, 32}, {64, 64}, {500, 500}} {
+		c, err := New(Config{Secret: testSecret, InFlight: tt.inFlight})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.hc.Transport.(*http.Transport).MaxIdleConnsPerHost; got != tt.want {
+			t.Errorf("%d in flight: %d idle connections per host, want %d", tt.inFlight, got, tt.want)
+		}
+	}
+}
