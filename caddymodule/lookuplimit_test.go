@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -83,4 +84,34 @@ func TestProvisionPoolsTheClientByLookupConcurrency(t *testing.T) {
 		t.Fatalf("Provision with lookup_concurrency -3: %v, want an error", err)
 	}
 	_ = bad.Cleanup()
+}
+
+// TestTwoSpellingsOfOneBaseShareTheClientAndTheStore proves api_base is
+// normalised before it names the pooled client and the memory single-use
+// store: with and without a trailing slash, two handlers share one client
+// (one token, one limit of lookups in flight) and one store, so an id
+// passes once per Caddy process as the README says, for both sources.
+func TestTwoSpellingsOfOneBaseShareTheClientAndTheStore(t *testing.T) {
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	defer cancel()
+	for _, cfg := range []string{
+		`{"api_key":"norm_key","api_secret":"norm_secret","api_base":%q,"ci_hash_key":"k"}`,
+		`{"portone":{"api_secret":"norm_v2_secret","api_base":%q},"ci_hash_key":"k"}`,
+	} {
+		var vs []*Verify
+		for _, base := range []string{"http://127.0.0.1:1/v1", "http://127.0.0.1:1/v1/"} {
+			v := new(Verify)
+			if err := json.Unmarshal([]byte(fmt.Sprintf(cfg, base)), v); err != nil {
+				t.Fatal(err)
+			}
+			if err := v.Provision(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer v.Cleanup()
+			vs = append(vs, v)
+		}
+		if any(vs[0].source) != any(vs[1].source) || any(vs[0].store) != any(vs[1].store) {
+			t.Errorf("%s: same client %v, same single-use store %v; want both", cfg, any(vs[0].source) == any(vs[1].source), any(vs[0].store) == any(vs[1].store))
+		}
+	}
 }

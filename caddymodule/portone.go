@@ -64,12 +64,8 @@ func (v *Verify) provisionPortOne(repl *caddy.Replacer) (source, error) {
 			return source{}, err
 		}
 	}
-	base := p.APIBase
-	if base == "" {
-		base = DefaultPortOneAPIBase
-	}
-	base = repl.ReplaceKnown(base, "")
-	if err := checkBaseURL(base); err != nil {
+	base, err := resolveBaseURL(repl, p.APIBase, DefaultPortOneAPIBase)
+	if err != nil {
 		return source{}, fmt.Errorf("portone %w", err)
 	}
 	client, ref, err := loadPortOneClient(base, secret, store, v.lookupConcurrency(), v.logger)

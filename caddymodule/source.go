@@ -49,12 +49,8 @@ func (v *Verify) provisionIamport(repl *caddy.Replacer) (source, error) {
 	if err != nil {
 		return source{}, err
 	}
-	base := v.APIBase
-	if base == "" {
-		base = DefaultAPIBase
-	}
-	base = repl.ReplaceKnown(base, "")
-	if err := checkBaseURL(base); err != nil {
+	base, err := resolveBaseURL(repl, v.APIBase, DefaultAPIBase)
+	if err != nil {
 		return source{}, err
 	}
 	client, ref, err := loadClient(base, key, secret, v.timeout, v.lookupConcurrency(), v.logger)

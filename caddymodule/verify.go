@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/verigate/caddy-iamport/internal/apiclient"
 	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/extract"
 	"github.com/verigate/caddy-iamport/internal/hopbyhop"
@@ -365,17 +365,24 @@ func resolveSecret(repl *caddy.Replacer, name, raw string) (string, error) {
 	return val, nil
 }
 
-// checkBaseURL refuses an api_base the client cannot use. Its errors do
-// not repeat the URL, which might carry credentials.
+// checkBaseURL refuses an api_base the client cannot use, by the clients'
+// own rule (apiclient.ParseBaseURL). Its errors do not repeat the URL,
+// which might carry credentials.
 func checkBaseURL(base string) error {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("api_base: want an absolute http or https URL")
+	_, err := apiclient.ParseBaseURL(base, "", "api_base")
+	return err
+}
+
+// resolveBaseURL returns an api_base (def when empty) with its placeholders
+// resolved, as the client will use it: checked and without a trailing
+// slash. Pool keys and the single-use store's account use this form, so
+// that two spellings of one base share one client and one store. A
+// placeholder that resolves to nothing is an error, not the default.
+func resolveBaseURL(repl *caddy.Replacer, raw, def string) (string, error) {
+	if raw == "" {
+		raw = def
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("api_base: must not carry user information, a query or a fragment")
-	}
-	return nil
+	return apiclient.ParseBaseURL(repl.ReplaceKnown(raw, ""), "", "api_base")
 }
 
 func checkPrefix(prefix string) error { return checkHeaderChars("header_prefix", prefix) }
