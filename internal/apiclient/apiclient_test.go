@@ -137,3 +137,13 @@ func TestReadAnswerReadsWholeBodiesWhateverTheyDeclare(t *testing.T) {
 		})
 	}
 }
+
+func TestOnlyServerNetworkAndTimeoutOutcomesAreTransient(t *testing.T) {
+	for _, o := range []string{OutcomeOK, OutcomeNotFound, OutcomeUnauthorized, OutcomeClientError, OutcomeServerError,
+		OutcomeAPIError, OutcomeInvalidAnswer, OutcomeNetworkError, OutcomeTimeout} {
+		want := o == OutcomeServerError || o == OutcomeNetworkError || o == OutcomeTimeout
+		if got := Transient(o); got != want {
+			t.Errorf("Transient(%q) = %v, want %v", o, got, want)
+		}
+	}
+}

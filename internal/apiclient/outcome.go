@@ -44,3 +44,15 @@ func Failure(op string, sentinel, detail error) error {
 	}
 	return fmt.Errorf("%s: %w: %w", op, sentinel, detail)
 }
+
+// Transient reports whether outcome is one that may pass on a second try
+// (a 5xx answer, a network error, a timeout): the only outcomes either API
+// client retries, once, and the ones that make a source unavailable
+// rather than failed.
+func Transient(outcome string) bool {
+	switch outcome {
+	case OutcomeServerError, OutcomeNetworkError, OutcomeTimeout:
+		return true
+	}
+	return false
+}

@@ -42,15 +42,15 @@ func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Recor
 		}
 		rec, outcome, detail := c.getCertification(ctx, tok, impUID)
 		release()
-		switch outcome {
-		case apiclient.OutcomeOK:
+		switch {
+		case outcome == apiclient.OutcomeOK:
 			return rec, nil
-		case apiclient.OutcomeNotFound:
+		case outcome == apiclient.OutcomeNotFound:
 			if c.notFound != nil {
 				c.notFound.remember(impUID)
 			}
 			return certification.Record{}, failure(op, certification.ErrNotFound, detail)
-		case apiclient.OutcomeUnauthorized:
+		case outcome == apiclient.OutcomeUnauthorized:
 			if reauthorised {
 				// Forget the second token too, so the next request does
 				// not start with a token i'mport already refused.
@@ -59,7 +59,7 @@ func (c *Client) Lookup(ctx context.Context, impUID string) (certification.Recor
 			}
 			reauthorised = true
 			c.dropTokenIf(tok)
-		case apiclient.OutcomeServerError, apiclient.OutcomeNetworkError, apiclient.OutcomeTimeout:
+		case apiclient.Transient(outcome):
 			if retried || ctx.Err() != nil {
 				return certification.Record{}, failure(op, certification.ErrUnavailable, detail)
 			}

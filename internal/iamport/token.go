@@ -203,10 +203,10 @@ func (c *Client) newTokenRequest(ctx context.Context) (*http.Request, error) {
 // unavailable for server, network and timeout outcomes, failed otherwise,
 // saying so when the credentials were refused (401 or 403).
 func tokenFailure(outcome string, status int, detail error) error {
-	switch outcome {
-	case apiclient.OutcomeServerError, apiclient.OutcomeNetworkError, apiclient.OutcomeTimeout:
+	switch {
+	case apiclient.Transient(outcome):
 		return failure(opToken, certification.ErrUnavailable, detail)
-	case apiclient.OutcomeUnauthorized, apiclient.OutcomeClientError:
+	case outcome == apiclient.OutcomeUnauthorized || outcome == apiclient.OutcomeClientError:
 		if status == http.StatusUnauthorized || status == http.StatusForbidden {
 			return failure(opToken+": credentials rejected", certification.ErrFailed, detail)
 		}

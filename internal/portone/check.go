@@ -47,13 +47,13 @@ func (c *Client) CheckCredentials(ctx context.Context) (certification.Credential
 	sent := c.now()
 	outcome, _, detail := c.callSeeing(req, func([]byte) error { return nil }, func(h http.Header) { date = h.Get("Date") })
 	received := c.now()
-	switch outcome {
-	case apiclient.OutcomeNotFound:
-	case apiclient.OutcomeServerError, apiclient.OutcomeNetworkError, apiclient.OutcomeTimeout:
+	switch {
+	case outcome == apiclient.OutcomeNotFound:
+	case apiclient.Transient(outcome):
 		return check, failure(op, certification.ErrUnavailable, detail)
-	case apiclient.OutcomeUnauthorized:
+	case outcome == apiclient.OutcomeUnauthorized:
 		return check, failure(op+": api secret or store id refused", certification.ErrFailed, detail)
-	case apiclient.OutcomeOK:
+	case outcome == apiclient.OutcomeOK:
 		return check, failure(op, certification.ErrFailed, errCheckFound)
 	default:
 		return check, failure(op, certification.ErrFailed, errors.Join(detail, errCheckOther))

@@ -23,12 +23,12 @@ func (c *Client) Lookup(ctx context.Context, id string) (certification.Record, e
 	}
 	for retried := false; ; retried = true {
 		rec, outcome, detail := c.get(ctx, id)
-		switch outcome {
-		case apiclient.OutcomeOK:
+		switch {
+		case outcome == apiclient.OutcomeOK:
 			return rec, nil
-		case apiclient.OutcomeNotFound:
+		case outcome == apiclient.OutcomeNotFound:
 			return certification.Record{}, failure(op, certification.ErrNotFound, detail)
-		case apiclient.OutcomeServerError, apiclient.OutcomeNetworkError, apiclient.OutcomeTimeout:
+		case apiclient.Transient(outcome):
 			if retried || ctx.Err() != nil {
 				return certification.Record{}, failure(op, certification.ErrUnavailable, detail)
 			}
