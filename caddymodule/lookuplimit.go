@@ -6,7 +6,6 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
 
 	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 )
@@ -28,7 +27,7 @@ func parseLookupConcurrency(d *caddyfile.Dispenser, v *Verify) error {
 	return nil
 }
 
-// newLimiter builds the limiter of a pooled i'mport client.
+// newLimiter builds the limiter of a pooled API client.
 func newLimiter(n int) (*lookuplimit.Limiter, error) {
 	return lookuplimit.New(n, lookuplimit.Options{Observer: limitObserver{}})
 }
@@ -71,8 +70,3 @@ func (limitObserver) ObserveWait(outcome string, d time.Duration) {
 
 // ObserveNotFoundHit counts a lookup answered from the negative cache.
 func (apiObserver) ObserveNotFoundHit() { negativeCacheHits.Inc() }
-
-// setLimiterLogger hands a pooled limiter the newest config's logger.
-func setLimiterLogger(l *lookuplimit.Limiter, logger *zap.Logger) {
-	l.SetLogger(logger.Named("iamport"))
-}

@@ -84,8 +84,10 @@ func loadClient(base, key, secret string, timeout time.Duration, concurrency int
 	if err != nil {
 		return nil, poolRef{}, fmt.Errorf("setting up i'mport client: %w", err)
 	}
-	pc.SetLogger(logger.Named("iamport"))
-	setLimiterLogger(pc.limiter, logger)
+	// The client's lines and its limiter's refusal lines under one name.
+	named := logger.Named("iamport")
+	pc.SetLogger(named)
+	pc.limiter.SetLogger(named)
 	return pc.Client, ref, nil
 }
 

@@ -104,8 +104,10 @@ func loadPortOneClient(base, secret, store string, concurrency int, logger *zap.
 	if err != nil {
 		return nil, poolRef{}, fmt.Errorf("setting up PortOne client: %w", err)
 	}
-	pc.SetLogger(logger.Named("portone"))
-	setLimiterLogger(pc.limiter, logger)
+	// The client's lines and its limiter's refusal lines under one name.
+	named := logger.Named("portone")
+	pc.SetLogger(named)
+	pc.limiter.SetLogger(named)
 	return pc.limited, ref, nil
 }
 

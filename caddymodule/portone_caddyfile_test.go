@@ -13,6 +13,9 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 )
@@ -137,6 +140,14 @@ func TestPortOneLookupsShareTheLookupConcurrencyCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Cleanup()
+	// The limiter's refusal line goes out under the client's name: handing
+	// the pooled client a logger, as the next config's handler would.
+	core, logs := observer.New(zapcore.WarnLevel)
+	_, ref, err := loadPortOneClient(fake.URL, "cap-test", "", 1, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.release()
 
 	first, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -146,11 +157,15 @@ func TestPortOneLookupsShareTheLookupConcurrencyCap(t *testing.T) {
 	}
 	short, done := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer done()
-	_, err := v.source.Lookup(short, "identity-verification-2")
+	_, err = v.source.Lookup(short, "identity-verification-2")
 	if !errors.Is(err, lookuplimit.ErrNoSlot) {
 		t.Fatalf("second lookup: %v, want ErrNoSlot", err)
 	}
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("%d calls to PortOne, want 1", n)
+	}
+	refused := logs.FilterMessage("lookups refused: no lookup slot came free in time").All()
+	if len(refused) != 1 || refused[0].LoggerName != "portone" {
+		t.Fatalf("limiter lines %+v, want one from the logger named portone", refused)
 	}
 }

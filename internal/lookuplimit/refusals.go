@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/verigate/caddy-iamport/internal/lograte"
 )
 
 // DefaultLogEvery is the least time between two refusal lines.
@@ -18,11 +20,10 @@ const DefaultLogEvery = time.Second
 type refusalLog struct {
 	log      atomic.Pointer[zap.Logger]
 	now      func() time.Time
-	every    time.Duration
 	capacity int
 
 	mu        sync.Mutex
-	last      time.Time // when the last line was written; zero before any
+	window    lograte.Window
 	timedOut  int
 	abandoned int
 }
@@ -31,7 +32,7 @@ func newRefusalLog(now func() time.Time, every time.Duration, capacity int) *ref
 	if every <= 0 {
 		every = DefaultLogEvery
 	}
-	return &refusalLog{now: now, every: every, capacity: capacity}
+	return &refusalLog{now: now, window: lograte.Window{Every: every}, capacity: capacity}
 }
 
 func (r *refusalLog) setLogger(l *zap.Logger) {
@@ -50,16 +51,13 @@ func (r *refusalLog) add(outcome string, waiting int) {
 	} else {
 		r.timedOut++
 	}
-	if !r.last.IsZero() && now.Sub(r.last) < r.every {
+	due, since := r.window.Due(now)
+	if !due {
 		r.mu.Unlock()
 		return
 	}
 	timedOut, abandoned := r.timedOut, r.abandoned
-	var since time.Duration
-	if !r.last.IsZero() {
-		since = now.Sub(r.last)
-	}
-	r.last, r.timedOut, r.abandoned = now, 0, 0
+	r.timedOut, r.abandoned = 0, 0
 	r.mu.Unlock()
 
 	r.log.Load().Warn("lookups refused: no lookup slot came free in time",

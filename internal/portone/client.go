@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/verigate/caddy-iamport/internal/apiclient"
+	"github.com/verigate/caddy-iamport/internal/lograte"
 )
 
 // DefaultBaseURL is the PortOne V2 REST API used when Config.BaseURL is empty.
@@ -84,7 +85,7 @@ func New(cfg Config) (*Client, error) {
 		now:  cfg.Now,
 		obs:  cfg.Observer,
 
-		refusedSecret: warnRate{every: refusedSecretEvery},
+		refusedSecret: warnRate{window: lograte.Window{Every: refusedSecretEvery}},
 	}
 	if cfg.StoreID != "" {
 		c.query = "?storeId=" + url.QueryEscape(cfg.StoreID)

@@ -3,6 +3,8 @@ package portone
 import (
 	"sync"
 	"time"
+
+	"github.com/verigate/caddy-iamport/internal/lograte"
 )
 
 // refusedSecretEvery is the least time between two warnings that PortOne
@@ -15,11 +17,9 @@ const refusedSecretEvery = time.Second
 // let them write a line to the operator's log per request (the handler's
 // own line per verification is the one meant to scale with traffic).
 type warnRate struct {
-	every time.Duration
-
-	mu   sync.Mutex
-	last time.Time // when the last warning was written; zero before any
-	held int
+	mu     sync.Mutex
+	window lograte.Window
+	held   int
 }
 
 // allow reports whether a warning may be written at now, and how many were
@@ -27,10 +27,10 @@ type warnRate struct {
 func (w *warnRate) allow(now time.Time) (ok bool, held int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.last.IsZero() && now.Sub(w.last) < w.every {
+	if due, _ := w.window.Due(now); !due {
 		w.held++
 		return false, 0
 	}
-	held, w.held, w.last = w.held, 0, now
+	held, w.held = w.held, 0
 	return true, held
 }
