@@ -218,7 +218,6 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	}
 	v.HeaderPrefix = prefix
 	v.filter = identity.NewFilter(prefix)
-	v.hops = hopbyhop.New(prefix)
 
 	if v.MaxBody < 0 {
 		return errors.New("max_body must be positive")
@@ -287,9 +286,10 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 		// that name.
 		if v.signer.outside {
 			v.filter = v.filter.WithName(v.signer.header)
-			v.hops = v.hops.WithName(v.signer.header)
 		}
 	}
+	// The hop-by-hop rules protect exactly the headers the filter strips.
+	v.hops = hopbyhop.New(v.filter)
 	return nil
 }
 

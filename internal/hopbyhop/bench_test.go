@@ -3,13 +3,15 @@ package hopbyhop
 import (
 	"net/http"
 	"testing"
+
+	"github.com/verigate/caddy-iamport/internal/identity"
 )
 
 // BenchmarkClean measures Clean on the requests an exempt path sees most:
 // a browser's HTTP/1.1 request (Connection: keep-alive) and an HTTP/2
 // request (no Connection at all). The target is no allocation.
 func BenchmarkClean(b *testing.B) {
-	g := New(prefix)
+	g := New(identity.NewFilter(prefix))
 	for _, tc := range []struct {
 		name string
 		h    http.Header

@@ -7,26 +7,19 @@ import (
 	"github.com/verigate/caddy-iamport/internal/identity"
 )
 
-// Guard applies the hop-by-hop rules for one identity header prefix (and,
-// with WithName, one more header name).
+// Guard applies the hop-by-hop rules to the identity headers of one
+// identity.Filter.
 type Guard struct {
-	filter identity.Filter // the prefix and, with WithName, one more name
+	filter identity.Filter
 }
 
-// New returns a Guard for the identity headers under prefix (such as
-// "X-Verified-"), compared as identity.Filter compares them. An empty
-// prefix makes a Guard whose Connection and trailer rules remove nothing;
-// its Upgrade rules still apply.
-func New(prefix string) Guard { return Guard{filter: identity.NewFilter(prefix)} }
-
-// WithName returns a copy of g whose Connection and trailer rules also
-// cover the header name (compared as identity.NewNameFilter compares it),
-// such as a signed-assertion header named outside the prefix. A Guard
-// covers at most one such name; a later call replaces it.
-func (g Guard) WithName(name string) Guard {
-	g.filter = g.filter.WithName(name)
-	return g
-}
+// New returns a Guard for the headers f covers (the handler's own filter,
+// so that the headers it strips and the ones these rules protect are the
+// same set: the prefix and, with Filter.WithName, a signed-assertion header
+// named outside it). A filter with an empty prefix makes a Guard whose
+// Connection and trailer rules remove nothing; its Upgrade rules still
+// apply.
+func New(f identity.Filter) Guard { return Guard{filter: f} }
 
 // Clean applies the rules for every request the gateway sees, exempt or
 // not (see the package documentation):

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/verigate/caddy-iamport/internal/identity"
 )
 
 const prefix = "X-Verified-"
@@ -32,7 +34,7 @@ func TestCleanRemovesConnectionElementsUnderThePrefix(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &http.Request{Header: http.Header{"Connection": tt.in, "X-Foo": {"kept"}}}
-			New(prefix).Clean(r)
+			New(identity.NewFilter(prefix)).Clean(r)
 			got, ok := r.Header["Connection"]
 			if tt.want == nil {
 				if ok {
@@ -76,7 +78,7 @@ func TestCleanDropsUpgradesThatCarryHTTP(t *testing.T) {
 				"Connection":     {"Upgrade, HTTP2-Settings, keep-alive"},
 				"Http2-Settings": {"AAMAAABkAAQCAAAAAAIAAAAA"},
 			}}
-			New(prefix).Clean(r)
+			New(identity.NewFilter(prefix)).Clean(r)
 			if got, ok := r.Header["Upgrade"]; tt.wantUpgrade == nil && ok || tt.wantUpgrade != nil && !reflect.DeepEqual(got, tt.wantUpgrade) {
 				t.Errorf("Upgrade = %q (present %v), want %q", got, ok, tt.wantUpgrade)
 			}
@@ -121,7 +123,7 @@ func TestCleanStripsTrailersUnderThePrefixWhenTheBodyEnds(t *testing.T) {
 		"X-Verified-CI-Hash: forged\r\nX-Checksum: 1\r\nX_Verified_DI: forged\r\n" +
 		"X-Verified-Birth-Year: 1970\r\nX-Undeclared: kept\r\n\r\n"
 	r := readRequest(t, raw)
-	New(prefix).Clean(r)
+	New(identity.NewFilter(prefix)).Clean(r)
 	// The declared names under the prefix are gone before the body is read,
 	// so a proxy does not announce them.
 	if got := keys(r.Trailer); !reflect.DeepEqual(got, []string{"X-Checksum"}) {
@@ -140,7 +142,7 @@ func TestCleanStripsTrailersUnderThePrefixWhenTheBodyEnds(t *testing.T) {
 func TestCleanLeavesARequestWithoutTrailersAlone(t *testing.T) {
 	r := readRequest(t, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi")
 	body := r.Body
-	New(prefix).Clean(r)
+	New(identity.NewFilter(prefix)).Clean(r)
 	if r.Body != body || r.Trailer != nil {
 		t.Fatal("Clean wrapped the body of a request that declares no trailer")
 	}
@@ -156,7 +158,7 @@ func keys(h http.Header) []string {
 }
 
 func TestCleanDoesNotAllocateForABrowserRequest(t *testing.T) {
-	g := New(prefix)
+	g := New(identity.NewFilter(prefix))
 	r := &http.Request{Header: browserHeaders()}
 	allocs := testing.AllocsPerRun(100, func() { g.Clean(r) })
 	if allocs != 0 {
@@ -181,7 +183,7 @@ func browserHeaders() http.Header {
 }
 
 func TestWithNameCoversOneMoreHeaderOutsideThePrefix(t *testing.T) {
-	g := New(prefix).WithName("X-Identity-Token")
+	g := New(identity.NewFilter(prefix).WithName("X-Identity-Token"))
 	r := &http.Request{Header: http.Header{"Connection": {"x_identity_token, X-Identity-Token-2, X-Verified-DI, close"}}}
 	g.Clean(r)
 	if got := r.Header["Connection"]; !reflect.DeepEqual(got, []string{"X-Identity-Token-2, close"}) {

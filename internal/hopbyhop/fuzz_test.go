@@ -25,7 +25,7 @@ func FuzzClean(f *testing.F) {
 			"Upgrade":        {upgrade},
 			"Http2-Settings": {"x"},
 		}}
-		New(prefix).Clean(r)
+		New(identity.NewFilter(prefix)).Clean(r)
 		if _, ok := r.Header["Http2-Settings"]; ok {
 			t.Fatal("HTTP2-Settings survived")
 		}
