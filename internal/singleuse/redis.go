@@ -154,22 +154,22 @@ func (r *Redis) Reserve(ctx context.Context, id string, ttl time.Duration) (bool
 // its own connection). WAIT gives up after half the store's timeout; an
 // undoing DEL may take another half.
 func (r *Redis) reserveAndWait(ctx context.Context, key, ms string) (bool, error) {
-	var node *redis.Client
-	switch c := r.client.(type) {
-	case *redis.Client:
-		node = c
-	case *redis.ClusterClient:
-		n, err := c.MasterForKey(ctx, key)
+	// NewRedisFromURL makes a *redis.Client (one server, or the Sentinel
+	// form's failover client) or a *redis.ClusterClient.
+	node, ok := r.client.(*redis.Client)
+	if !ok {
+		n, err := r.client.(*redis.ClusterClient).MasterForKey(ctx, key)
 		if err != nil {
 			return false, fmt.Errorf("reserving in redis: finding the key's master: %w", err)
 		}
 		node = n
-	default:
-		return false, fmt.Errorf("reserving in redis: wait_replicas with a %T", r.client)
 	}
 	waitMS := max(int64(r.timeout/2/time.Millisecond), 1)
 	pipe := node.Pipeline()
-	set := pipe.Do(ctx, "SET", key, "1", "PX", ms, "NX")
+	// A pipeline holding a noRetry command is never sent again, whatever
+	// the client's MaxRetries.
+	set := noRetry{redis.NewCmd(ctx, "SET", key, "1", "PX", ms, "NX")}
+	_ = pipe.Process(ctx, set)
 	wait := pipe.Do(ctx, "WAIT", r.waitReplicas, waitMS)
 	_, _ = pipe.Exec(ctx) // each command's error is looked at below
 	if err := set.Err(); err != nil {
@@ -207,7 +207,8 @@ func isRedirect(err error) bool {
 
 // noRetry marks a command that go-redis must not send twice. A client's
 // MaxRetries does not cover a cluster client, which retries a command on
-// another node after a network error unless the command says no.
+// another node after a network error unless the command says no, and a
+// pipeline is not sent again when it holds such a command.
 type noRetry struct{ *redis.Cmd }
 
 func (noRetry) NoRetry() bool { return true }

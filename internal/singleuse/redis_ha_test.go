@@ -1,12 +1,18 @@
 package singleuse
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/verigate/caddy-iamport/internal/redistest"
 )
@@ -425,5 +431,72 @@ func TestRedisTLS(t *testing.T) {
 				t.Fatalf("Reserve = %v, %v; want an error mentioning %q", ok, err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestRedisWaitReplicasNeverResendsSetNX cuts the connection once a
+// reservation's SET NX and WAIT have gone out, before their replies. The
+// store's client here would retry a failed pipeline three times; the SET
+// NX must still reach the server once only, and the reservation must be
+// an error rather than "already used".
+func TestRedisWaitReplicasNeverResendsSetNX(t *testing.T) {
+	srv := redistest.Start(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	var sets atomic.Int32
+	go func() {
+		for {
+			down, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", srv.Addr)
+			if err != nil {
+				_ = down.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(down, up) }()
+			go func() {
+				defer down.Close()
+				defer up.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := down.Read(buf)
+					if err != nil {
+						return
+					}
+					chunk := buf[:n]
+					sets.Add(int32(bytes.Count(chunk, []byte("\r\nSET\r\n"))))
+					if _, err := up.Write(chunk); err != nil {
+						return
+					}
+					if bytes.Contains(chunk, []byte("\r\nWAIT\r\n")) {
+						return // the replies are lost
+					}
+				}
+			}()
+		}
+	}()
+
+	const timeout = 2 * time.Second
+	r := &Redis{
+		client: redis.NewClient(&redis.Options{
+			Addr: l.Addr().String(), MaxRetries: 3, MinRetryBackoff: time.Millisecond,
+			DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout,
+		}),
+		prefix:       DefaultKeyPrefix,
+		timeout:      timeout,
+		waitReplicas: 1,
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	ok, err := r.Reserve(context.Background(), "imp_cut", time.Minute)
+	if ok || err == nil {
+		t.Errorf("Reserve with its replies lost = %v, %v; want false and an error", ok, err)
+	}
+	if n := sets.Load(); n != 1 {
+		t.Errorf("SET NX reached the server %d times, want once", n)
 	}
 }

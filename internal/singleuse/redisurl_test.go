@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func TestParseRedisURLReadsEachForm(t *testing.T) {
@@ -193,14 +196,17 @@ func TestParseRedisURLRefusesBadURLsWithoutEchoingSecrets(t *testing.T) {
 }
 
 func TestNewRedisPicksTheClientOfTheForm(t *testing.T) {
+	// The URL's own timeouts and retries are overridden: every form gets
+	// the README's 2 s and no retries.
+	const overridden = "dial_timeout=9s&read_timeout=9s&max_retries=5"
 	tests := []struct {
 		url  string
 		want string
 	}{
-		{"redis://127.0.0.1:1/0", "*redis.Client"},
-		{"redis://127.0.0.1:1/0?master_name=m&addr=127.0.0.1:2", "*redis.Client"}, // a failover client
-		{"redis://127.0.0.1:1?addr=127.0.0.1:2", "*redis.ClusterClient"},
-		{"redis://127.0.0.1:1?cluster=true", "*redis.ClusterClient"},
+		{"redis://127.0.0.1:1/0?" + overridden, "*redis.Client"},
+		{"redis://127.0.0.1:1/0?master_name=m&addr=127.0.0.1:2&" + overridden, "*redis.Client"}, // a failover client
+		{"redis://127.0.0.1:1?addr=127.0.0.1:2&" + overridden, "*redis.ClusterClient"},
+		{"redis://127.0.0.1:1?cluster=true&" + overridden, "*redis.ClusterClient"},
 	}
 	for _, tt := range tests {
 		r, err := NewRedis(tt.url, RedisOptions{})
@@ -209,6 +215,26 @@ func TestNewRedisPicksTheClientOfTheForm(t *testing.T) {
 		}
 		if got := fmt.Sprintf("%T", r.client); got != tt.want {
 			t.Errorf("%s: client %s, want %s", tt.url, got, tt.want)
+		}
+		var dial, read, write, pool time.Duration
+		var retries, wantRetries int
+		switch c := r.client.(type) {
+		case *redis.Client:
+			o := c.Options()
+			dial, read, write, pool, retries = o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.MaxRetries
+			wantRetries = 0 // go-redis turns our -1 into 0 tries after the first
+		case *redis.ClusterClient:
+			o := c.Options()
+			dial, read, write, pool, retries = o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.MaxRetries
+			wantRetries = -1 // a cluster client keeps -1, which it reads as none
+		}
+		for name, got := range map[string]time.Duration{"dial": dial, "read": read, "write": write, "pool": pool} {
+			if got != DefaultRedisTimeout {
+				t.Errorf("%s: %s timeout %v, want %v", tt.url, name, got, DefaultRedisTimeout)
+			}
+		}
+		if retries != wantRetries {
+			t.Errorf("%s: MaxRetries %d, want %d (no retries)", tt.url, retries, wantRetries)
 		}
 		_ = r.Close()
 	}
