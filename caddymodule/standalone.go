@@ -42,8 +42,8 @@ type Standalone struct {
 // run` loads it: strict decoding (an unknown field is an error),
 // Provision, then Validate; all but its assertion settings, since it never
 // signs. Like Provision it makes no network call. The
-// handler and its source log to logger (nil: nowhere). Close releases it.
-func LoadStandalone(raw json.RawMessage, logger *zap.Logger) (*Standalone, error) {
+// handler and its source log nowhere. Close releases it.
+func LoadStandalone(raw json.RawMessage) (*Standalone, error) {
 	// The assertion settings are left out: the commands never sign, and
 	// generated keys live in Caddy's storage, which only a running config
 	// has (key files would need the signing key's permissions).
@@ -60,12 +60,9 @@ func LoadStandalone(raw json.RawMessage, logger *zap.Logger) (*Standalone, error
 		return nil, err
 	}
 	v := mod.(*Verify)
-	if logger == nil {
-		logger = zap.NewNop()
-	}
-	v.logger = logger
+	v.logger = zap.NewNop()
 	if l, ok := unwrapSource(v.source).(interface{ SetLogger(*zap.Logger) }); ok {
-		l.SetLogger(logger.Named(v.source.Name()))
+		l.SetLogger(v.logger)
 	}
 	return &Standalone{v: v, cancel: cancel}, nil
 }

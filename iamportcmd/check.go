@@ -74,7 +74,7 @@ func checkOne(ctx context.Context, out io.Writer, h handlerRef) error {
 		fmt.Fprintf(out, "FAIL  %s%s: %v\n", h.label, api, err)
 		return err
 	}
-	s, err := caddymodule.LoadStandalone(h.raw, nil)
+	s, err := caddymodule.LoadStandalone(h.raw)
 	if err != nil {
 		return fail(err)
 	}

@@ -92,7 +92,7 @@ func runLookup(cmd *cobra.Command, fl caddycmd.Flags) (int, error) {
 // lookupOne prints one handler's view of id and reports whether the
 // handler would refuse it.
 func lookupOne(ctx context.Context, out io.Writer, h handlerRef, id string, reveal bool) (bool, error) {
-	s, err := caddymodule.LoadStandalone(h.raw, nil)
+	s, err := caddymodule.LoadStandalone(h.raw)
 	if err != nil {
 		return false, err
 	}
