@@ -149,35 +149,15 @@ func (s *Sandbox) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "api_secret":
 			dst = &s.APISecret
 		case "portone":
-			if d.NextArg() {
-				return d.ArgErr()
-			}
 			s.PortOne = new(PortOne)
-			if err := s.PortOne.unmarshal(d); err != nil {
+			if err := unmarshalFields(d, map[string]*string{
+				"api_secret": &s.PortOne.APISecret, "store_id": &s.PortOne.StoreID,
+			}); err != nil {
 				return err
 			}
 			continue
 		default:
 			return d.Errf("unrecognized subdirective: %s", d.Val())
-		}
-		if !d.AllArgs(dst) {
-			return d.ArgErr()
-		}
-	}
-	return nil
-}
-
-// unmarshal reads the portone block's subdirectives.
-func (p *PortOne) unmarshal(d *caddyfile.Dispenser) error {
-	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		var dst *string
-		switch d.Val() {
-		case "api_secret":
-			dst = &p.APISecret
-		case "store_id":
-			dst = &p.StoreID
-		default:
-			return d.Errf("portone: unrecognized subdirective: %s", d.Val())
 		}
 		if !d.AllArgs(dst) {
 			return d.ArgErr()
