@@ -120,7 +120,9 @@ func (s pooledStore) Destruct() error { return s.Close() }
 // returns it), or nil when single use is off. Memory stores are shared by
 // every handler using the same account of the same source (account names
 // it), so an id used on one site cannot pass again on another site of the
-// same Caddy; Redis stores are shared by URL and source.
+// same Caddy. Every handler with the same Redis URL shares one client (the
+// pool holds it and closes it with its last handler), and each source's
+// store on it writes under its own key prefix.
 //
 // Keys are namespaced by source, so a V1 id and a V2 id never collide:
 // each source's memory store is its own, and in Redis i'mport's keys are
@@ -152,11 +154,10 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, sourceName string, acc
 		if err != nil {
 			return nil, ref, fmt.Errorf("single_use redis: %w", err)
 		}
-		prefix := redisKeyPrefix(sourceName)
-		ref = poolRef{pool: stores, key: poolKey("redis", u, prefix)}
+		ref = poolRef{pool: stores, key: poolKey("redis", u)}
 		construct = func() (caddy.Destructor, error) {
 			routeRedisLogs()
-			return pooledStore{singleuse.NewRedisFromURL(parsed, singleuse.RedisOptions{KeyPrefix: prefix})}, nil
+			return pooledStore{singleuse.NewRedisFromURL(parsed, singleuse.RedisOptions{})}, nil
 		}
 	default:
 		return nil, ref, fmt.Errorf("single_use: unknown mode %q (want on, off or redis)", mode)
@@ -165,7 +166,11 @@ func loadStore(mode string, repl *caddy.Replacer, rawURL, sourceName string, acc
 	if err != nil {
 		return nil, poolRef{}, fmt.Errorf("setting up single-use store: %w", err)
 	}
-	return val.(pooledStore).Store, ref, nil
+	store := val.(pooledStore).Store
+	if r, ok := store.(*singleuse.Redis); ok {
+		store = r.WithKeyPrefix(redisKeyPrefix(sourceName))
+	}
+	return store, ref, nil
 }
 
 // redisKeyPrefix is the Redis key prefix of a source's used ids.

@@ -113,6 +113,20 @@ func NewRedisFromURL(u *RedisURL, opts RedisOptions) *Redis {
 	return &Redis{client: client, prefix: opts.KeyPrefix, timeout: t, waitReplicas: u.WaitReplicas}
 }
 
+// WithKeyPrefix returns a store on r's client whose keys start with prefix
+// (DefaultKeyPrefix when empty) instead of r's, so that stores of several
+// prefixes on one deployment share one client and its connections.
+// Closing either store closes that client for both: close it once, after
+// the last of them is done.
+func (r *Redis) WithKeyPrefix(prefix string) *Redis {
+	if prefix == "" {
+		prefix = DefaultKeyPrefix
+	}
+	other := *r
+	other.prefix = prefix
+	return &other
+}
+
 // withoutURL strips the *url.Error wrapper whose message quotes the URL.
 func withoutURL(err error) error {
 	var ue *url.Error

@@ -328,3 +328,21 @@ func BenchmarkRedisReserve(b *testing.B) {
 		}
 	})
 }
+
+func TestRedisWithKeyPrefixSharesTheClient(t *testing.T) {
+	srv := redistest.Start(t)
+	base := newTestRedis(t, srv, RedisOptions{KeyPrefix: "a:"})
+	other := base.WithKeyPrefix("b:")
+	if other.client != base.client || other.prefix != "b:" || base.prefix != "a:" {
+		t.Fatalf("WithKeyPrefix: same client %v, prefixes %q and %q", other.client == base.client, base.prefix, other.prefix)
+	}
+	if p := base.WithKeyPrefix("").prefix; p != DefaultKeyPrefix {
+		t.Errorf("WithKeyPrefix(\"\") prefix %q, want %q", p, DefaultKeyPrefix)
+	}
+	ctx := context.Background()
+	for _, s := range []*Redis{base, other} {
+		if ok, err := s.Reserve(ctx, "imp_1", time.Minute); !ok || err != nil {
+			t.Fatalf("Reserve under %q = %v, %v; want true, nil", s.prefix, ok, err)
+		}
+	}
+}
