@@ -51,7 +51,7 @@ var staticAssets = map[string]struct{ file, contentType string }{
 func (s *Server) serveBrowser(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if a, ok := staticAssets[p]; ok {
-		if allowPage(w, r, http.MethodGet, http.MethodHead) {
+		if allow(w, r, refusePage, http.MethodGet, http.MethodHead) {
 			serveAsset(w, r, a.file, a.contentType)
 		}
 		return
@@ -80,20 +80,6 @@ func serveAsset(w http.ResponseWriter, r *http.Request, file, contentType string
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(w, r, "", webModTime, bytes.NewReader(body))
-}
-
-// allowPage reports whether r uses one of methods; otherwise it answers 405
-// with an Allow header and a plain-text body (these are browser pages, not
-// API endpoints with an envelope).
-func allowPage(w http.ResponseWriter, r *http.Request, methods ...string) bool {
-	for _, m := range methods {
-		if r.Method == m {
-			return true
-		}
-	}
-	w.Header().Set("Allow", strings.Join(methods, ", "))
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	return false
 }
 
 // Window modes: a popup window posts its result to the page that opened it;

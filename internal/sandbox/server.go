@@ -153,7 +153,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == pathGetToken:
 		s.getTokenCalls.Add(1)
-		if allow(w, r, http.MethodPost) {
+		if allow(w, r, refuseV1, http.MethodPost) {
 			s.serveGetToken(w, r)
 		}
 	case strings.HasPrefix(p, prefixCertificate):
@@ -164,7 +164,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, msgNotFoundPath)
 			return
 		}
-		if allow(w, r, http.MethodGet) {
+		if allow(w, r, refuseV1, http.MethodGet) {
 			s.serveCertification(w, r, id)
 		}
 	case strings.HasPrefix(p, prefixV2):
@@ -174,24 +174,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeV2Error(w, http.StatusNotFound, typeNotFound, msgV2NotFound)
 			return
 		}
-		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", http.MethodGet)
-			writeV2Error(w, http.StatusMethodNotAllowed, typeInvalidRequest, msgMethodNotAllowed)
-			return
+		if allow(w, r, refuseV2, http.MethodGet) {
+			s.serveIdentityVerification(w, r, id)
 		}
-		s.serveIdentityVerification(w, r, id)
 	case strings.HasPrefix(p, prefixSDK):
 		s.serveBrowser(w, r)
 	case p == pathControlFaults:
-		if allow(w, r, http.MethodGet, http.MethodPost, http.MethodDelete) {
+		if allow(w, r, refuseV1, http.MethodGet, http.MethodPost, http.MethodDelete) {
 			s.serveFaults(w, r)
 		}
 	case p == pathControlStats:
-		if allow(w, r, http.MethodGet) {
+		if allow(w, r, refuseV1, http.MethodGet) {
 			writeJSON(w, http.StatusOK, s.Stats())
 		}
 	case p == pathControlReset:
-		if allow(w, r, http.MethodPost) {
+		if allow(w, r, refuseV1, http.MethodPost) {
 			s.Reset()
 			w.WriteHeader(http.StatusNoContent)
 		}
@@ -200,15 +197,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// allow reports whether r uses one of methods. When it does not, it answers
-// 405 with an Allow header and the envelope.
-func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+// allow reports whether r uses one of methods. When it does not, it sets
+// an Allow header and answers 405 with refuse's body.
+func allow(w http.ResponseWriter, r *http.Request, refuse func(http.ResponseWriter), methods ...string) bool {
 	for _, m := range methods {
 		if r.Method == m {
 			return true
 		}
 	}
 	w.Header().Set("Allow", strings.Join(methods, ", "))
-	writeError(w, http.StatusMethodNotAllowed, msgMethodNotAllowed)
+	refuse(w)
 	return false
+}
+
+// The bodies of a 405: the V1 envelope, a V2 error, or plain text for the
+// browser pages, which are not API endpoints.
+func refuseV1(w http.ResponseWriter) {
+	writeError(w, http.StatusMethodNotAllowed, msgMethodNotAllowed)
+}
+
+func refuseV2(w http.ResponseWriter) {
+	writeV2Error(w, http.StatusMethodNotAllowed, typeInvalidRequest, msgMethodNotAllowed)
+}
+
+func refusePage(w http.ResponseWriter) {
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 }

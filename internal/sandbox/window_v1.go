@@ -81,7 +81,7 @@ func (r v1Result) query() [][2]string {
 // cancels it, and hands the result to the page: posted to the opener in
 // popup mode, appended to m_redirect_url in redirect mode.
 func (s *Server) serveV1Window(w http.ResponseWriter, r *http.Request) {
-	if !allowPage(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
+	if !allow(w, r, refusePage, http.MethodGet, http.MethodHead, http.MethodPost) {
 		return
 	}
 	if r.Method != http.MethodPost {

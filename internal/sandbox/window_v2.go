@@ -116,7 +116,7 @@ func (s *Server) readV2Params(v url.Values) (v2Params, error) {
 // redirectUrl in redirect mode. An id that is already verified cannot be
 // verified again, as with PortOne; an unfinished one can.
 func (s *Server) serveV2Window(w http.ResponseWriter, r *http.Request) {
-	if !allowPage(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
+	if !allow(w, r, refusePage, http.MethodGet, http.MethodHead, http.MethodPost) {
 		return
 	}
 	if r.Method != http.MethodPost {
