@@ -53,19 +53,6 @@ type RedisURL struct {
 	cluster  *redis.ClusterOptions
 }
 
-// Addrs lists the addresses the URL names: the server, the sentinels or
-// the cluster's seed nodes. It carries no credentials.
-func (u *RedisURL) Addrs() []string {
-	switch u.Form {
-	case RedisSentinel:
-		return append([]string(nil), u.sentinel.SentinelAddrs...)
-	case RedisCluster:
-		return append([]string(nil), u.cluster.Addrs...)
-	default:
-		return []string{u.single.Addr}
-	}
-}
-
 // Query parameters of our own, taken out of the URL before go-redis's
 // parsers see it (they refuse parameters they do not know).
 const (
