@@ -96,7 +96,7 @@ func (s *Server) serveV1Window(w http.ResponseWriter, r *http.Request) {
 		}
 		renderPage(w, http.StatusOK, "window.html", windowPage{
 			Product: "i'mport V1 · IMP.certification", Company: company, Action: PathV1Window,
-			Hidden:  hiddenFields(q, "mode", "origin", "m_redirect_url", "merchant_uid", "user_code"),
+			Hidden:  hiddenFields(q, "mode", "origin", "m_redirect_url", "merchant_uid"),
 			Choices: windowChoices(),
 		})
 		return
