@@ -103,6 +103,7 @@ func hashLines(in io.Reader, out io.Writer, key []byte) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 4096), maxCILine)
 	w := bufio.NewWriter(out)
+	hasher := identity.NewCIHasher(key)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -113,7 +114,7 @@ func hashLines(in io.Reader, out io.Writer, key []byte) error {
 		case strings.TrimSpace(ci) != ci:
 			return flushed(w, fmt.Errorf("line %d has leading or trailing white space, which no CI has: trim the export", n))
 		}
-		w.WriteString(identity.HashCI(key, ci))
+		w.WriteString(hasher.Hash(ci))
 		w.WriteByte('\n')
 	}
 	if err := sc.Err(); err != nil {
