@@ -65,7 +65,9 @@ const (
 
 // unsupported lists go-redis parameters refused in a form, with the
 // reason: each would send commands to replicas (a reservation must be
-// written to the master) or make go-redis panic.
+// written to the master) or, in the Sentinel form, are go-redis's own
+// spelling of the master's credentials, which this parser takes from the
+// URL's user information instead (see ParseRedisURL).
 var unsupported = map[RedisForm]map[string]string{
 	RedisSentinel: {
 		"route_by_latency":          "reservations are written to the master",

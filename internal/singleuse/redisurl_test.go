@@ -176,6 +176,7 @@ func TestParseRedisURLRefusesBadURLsWithoutEchoingSecrets(t *testing.T) {
 		{"sentinel with the master password as a parameter", "redis://127.0.0.1:26379?master_name=m&password=s3cret", "password is not supported in the sentinel form"},
 		{"sentinel routing reads to replicas", "redis://:s3cret@127.0.0.1:26379?master_name=m&route_by_latency=true", "route_by_latency is not supported"},
 		{"sentinel on replicas only", "redis://:s3cret@127.0.0.1:26379?master_name=m&replica_only=true", "replica_only is not supported"},
+		{"sentinel on disconnected replicas", "redis://:s3cret@127.0.0.1:26379?master_name=m&use_disconnected_replicas=true", "use_disconnected_replicas is not supported"},
 		{"cluster with a bad addr", "redis://:s3cret@127.0.0.1:6379?addr=127.0.0.1", "unable to parse addr param: 127.0.0.1"},
 		{"cluster with an empty addr", "redis://:s3cret@127.0.0.1:6379?addr=", "unable to parse addr param"},
 		{"cluster with a database", "redis://:s3cret@127.0.0.1:6379/3?addr=127.0.0.1:6380", "a cluster has only database 0"},
