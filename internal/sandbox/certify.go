@@ -24,8 +24,7 @@ func (s *Server) serveCertification(w http.ResponseWriter, r *http.Request, id s
 	}
 	c, f, ok := s.mintedCertification(id, now)
 	if !ok {
-		f, _ = fixtureFor(id)
-		c, ok = certificationFor(id, now)
+		c, f, ok = certificationFor(id, now)
 	}
 	if f.Label == "api_error" {
 		writeEnvelope(w, http.StatusOK, 1, msgAPIError, nil)

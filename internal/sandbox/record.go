@@ -36,13 +36,14 @@ type certificationAnswer struct {
 }
 
 // certificationFor builds the certification of test identity id as it
-// reads at now, reporting false for ids with no record.
-func certificationFor(id string, now time.Time) (certificationAnswer, bool) {
+// reads at now, reporting false for ids with no record. It also returns
+// id's fixture, if id has one, with or without a record.
+func certificationFor(id string, now time.Time) (certificationAnswer, fixture, bool) {
 	f, ok := fixtureFor(id)
 	if !ok || f.birthday == nil {
-		return certificationAnswer{}, false
+		return certificationAnswer{}, f, false
 	}
-	return certificationOf(f, now, now.Add(-f.certifiedAgo), "mid_sandbox_"+f.Label), true
+	return certificationOf(f, now, now.Add(-f.certifiedAgo), "mid_sandbox_"+f.Label), f, true
 }
 
 // certificationOf builds the certification of fixture f (with f.ID as its

@@ -82,9 +82,9 @@ func (s *Server) answerFaultV2(w http.ResponseWriter, r *http.Request, id string
 	case FaultUnknownErrorType:
 		writeV2Error(w, http.StatusBadRequest, "SANDBOX_UNDOCUMENTED_ERROR", "(sandbox fault unknown_error_type)")
 	case FaultUnknownStatus, FaultOtherID:
-		v, ok := verificationFor(id, s.now())
+		v, _, ok := verificationFor(id, s.now())
 		if !ok {
-			v, _ = verificationFor(AdultV2ID, s.now())
+			v, _, _ = verificationFor(AdultV2ID, s.now())
 			v.ID = id
 		}
 		if f.Name == FaultUnknownStatus {

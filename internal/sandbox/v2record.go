@@ -58,13 +58,14 @@ func v2Time(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // verificationFor builds the V2 identity verification of test identity id
 // as it reads at now, reporting false for ids with no record. An
-// unfinished verification is READY; the rest are VERIFIED.
-func verificationFor(id string, now time.Time) (v2Verification, bool) {
+// unfinished verification is READY; the rest are VERIFIED. It also
+// returns id's fixture, if id has one, with or without a record.
+func verificationFor(id string, now time.Time) (v2Verification, fixture, bool) {
 	f, ok := v2FixtureFor(id)
 	if !ok || f.birthday == nil {
-		return v2Verification{}, false
+		return v2Verification{}, f, false
 	}
-	return verificationOf(f, now, now.Add(-f.certifiedAgo)), true
+	return verificationOf(f, now, now.Add(-f.certifiedAgo)), f, true
 }
 
 // verificationOf builds the V2 identity verification of fixture f (with

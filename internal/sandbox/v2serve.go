@@ -63,10 +63,10 @@ func (s *Server) serveIdentityVerification(w http.ResponseWriter, r *http.Reques
 		writeV2Error(w, http.StatusForbidden, typeForbidden, msgV2Forbidden)
 		return
 	}
-	v, f, ok := s.mintedVerification(id, s.now())
+	now := s.now()
+	v, f, ok := s.mintedVerification(id, now)
 	if !ok {
-		f, _ = v2FixtureFor(id)
-		v, ok = verificationFor(id, s.now())
+		v, f, ok = verificationFor(id, now)
 	}
 	if f.Label == "api_error" {
 		writeV2Error(w, http.StatusBadRequest, typeInvalidRequest, msgV2APIError)
