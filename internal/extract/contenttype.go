@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/verigate/caddy-iamport/internal/problem"
 )
 
@@ -190,24 +192,12 @@ func indexFold(s, sub string) int {
 	return -1
 }
 
-// isToken reports whether s is a non-empty RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTokenByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
+// isToken reports whether s is an RFC 9110 token (httpguts checks field
+// names, which are tokens, with the same table).
+func isToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 // isTokenByte reports whether c is an RFC 9110 tchar.
-func isTokenByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' ||
-		strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
+func isTokenByte(c byte) bool { return httpguts.IsTokenRune(rune(c)) }
 
 // isQuotedText reports whether s may stand between the quotes of a
 // parameter value: printable ASCII or UTF-8, no quote, no backslash (whose

@@ -1,6 +1,10 @@
 package hopbyhop
 
-import "strings"
+import (
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
 
 // nextElement splits the comma-separated list s (RFC 9110 section 5.6.1)
 // into its first element, with optional whitespace around it removed, and
@@ -23,27 +27,9 @@ func trimOWS(s string) string {
 	return s
 }
 
-// isToken reports whether s is a non-empty RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// isTchar reports whether c may appear in a token.
-func isTchar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
+// isToken reports whether s is an RFC 9110 token (httpguts checks field
+// names, which are tokens, with the same table).
+func isToken(s string) bool { return httpguts.ValidHeaderFieldName(s) }
 
 // joinKept joins the elements of every value of vals for which keep
 // returns true, separated by ", ", skipping empty elements.
