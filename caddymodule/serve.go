@@ -105,7 +105,7 @@ func (v *Verify) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhtt
 	}
 
 	ciHash := v.ciHash.Hash(rec.CI)
-	identity.Set(r.Header, v.HeaderPrefix, identity.Values{Record: rec, CIHash: ciHash, Age: decision.Age}, v.forward)
+	v.headers.Set(r.Header, identity.Values{Record: rec, CIHash: ciHash, Age: decision.Age}, v.forward)
 	if v.signer != nil {
 		if perr := v.signer.attach(r.Header, keys, &rec, ciHash, decision.Age, v.forward); perr != nil {
 			if v.store != nil {

@@ -160,6 +160,7 @@ type Verify struct {
 	policy     policy.Policy
 	store      singleuse.Store
 	ciHash     *identity.CIHasher
+	headers    *identity.Headers
 	forward    []identity.Field
 	timeout    time.Duration
 	ttl        time.Duration
@@ -218,6 +219,7 @@ func (v *Verify) Provision(ctx caddy.Context) error {
 	}
 	v.HeaderPrefix = prefix
 	v.filter = identity.NewFilter(prefix)
+	v.headers = identity.NewHeaders(prefix)
 
 	if v.MaxBody < 0 {
 		return errors.New("max_body must be positive")

@@ -19,9 +19,10 @@ func BenchmarkStrip(b *testing.B) {
 func BenchmarkSet(b *testing.B) {
 	v := fullValues()
 	fields := AllFields()
+	hs := NewHeaders(prefix)
 	b.ReportAllocs()
 	for b.Loop() {
 		h := make(http.Header, 16)
-		Set(h, prefix, v, fields)
+		hs.Set(h, v, fields)
 	}
 }

@@ -19,71 +19,105 @@ type Values struct {
 	Age int
 }
 
-// Set writes the identity headers into h with h.Set (canonical keys), each
-// name being prefix plus a suffix. Always written: "CI-Hash" (v.CIHash),
-// "DI" (Record.DI) and "Birth-Year" (the 4-digit year of Record.Birthday).
-// Each field in forward adds one more header, named in the Field
-// constants. A value that is empty or unknown is left out rather than sent
-// empty; so is any value other than the name that holds a byte outside
-// printable ASCII (0x20-0x7E, which excludes CR, LF and NUL) or starts or
-// ends with a space, so a header is either the true value or absent. The
-// name is percent-encoded instead (RFC 3986 unreserved bytes kept, every
-// other byte as %XX in upper-case hex), so "홍길동" is sent as
-// "%ED%99%8D%EA%B8%B8%EB%8F%99".
+// The header suffixes, by index into Headers' names: the three always
+// written, then one per field in the order of allFields. They are
+// canonical already.
+var suffixes = [3 + len(allFields)]string{"Ci-Hash", "Di", "Birth-Year",
+	"Name", "Gender", "Foreigner", "Phone", "Carrier", "Birthday", "Age", "Imp-Uid", "At"}
+
+const (
+	keyCIHash = iota
+	keyDI
+	keyBirthYear
+	keyName
+	keyGender
+	keyForeigner
+	keyPhone
+	keyCarrier
+	keyBirthday
+	keyAge
+	keyImpUID
+	keyAt
+)
+
+// Headers writes the identity headers under one prefix. Its names are made
+// once, by NewHeaders, so that Set builds no header key per request.
+type Headers struct {
+	names [len(suffixes)]string
+}
+
+// NewHeaders returns the Headers of prefix: each name is prefix plus a
+// suffix, canonical (textproto.CanonicalMIMEHeaderKey).
+func NewHeaders(prefix string) *Headers {
+	hs := new(Headers)
+	for i, suffix := range suffixes {
+		hs.names[i] = textproto.CanonicalMIMEHeaderKey(prefix + suffix)
+	}
+	return hs
+}
+
+// Set writes the identity headers into h under their canonical names.
+// Always written: "CI-Hash" (v.CIHash), "DI" (Record.DI) and "Birth-Year"
+// (the 4-digit year of Record.Birthday). Each field in forward adds one
+// more header, named in the Field constants. A value that is empty or
+// unknown is left out rather than sent empty; so is any value other than
+// the name that holds a byte outside printable ASCII (0x20-0x7E, which
+// excludes CR, LF and NUL) or starts or ends with a space, so a header is
+// either the true value or absent. The name is percent-encoded instead
+// (RFC 3986 unreserved bytes kept, every other byte as %XX in upper-case
+// hex), so "홍길동" is sent as "%ED%99%8D%EA%B8%B8%EB%8F%99".
 //
 // Set does not remove headers: strip forged ones with Filter.Strip first.
-func Set(h http.Header, prefix string, v Values, forward []Field) {
+func (hs *Headers) Set(h http.Header, v Values, forward []Field) {
 	rec := &v.Record
 	// One backing array for every value slice; each header gets a
 	// one-element window with its capacity capped, so that an append by a
 	// later handler copies instead of overwriting the next header.
-	vals := make([]string, 3+len(allFields))
+	vals := make([]string, len(suffixes))
 	used := 0
-	// The suffixes are already canonical, so that h.Set does not build a
-	// second key when the prefix is canonical too.
-	put := func(suffix, value string) {
+	put := func(key int, value string) {
 		if !safe(value) {
 			return
 		}
-		key := textproto.CanonicalMIMEHeaderKey(prefix + suffix)
+		name := hs.names[key]
 		if used == len(vals) { // forward repeats a field
-			h[key] = []string{value}
+			h[name] = []string{value}
 			return
 		}
 		vals[used] = value
-		h[key] = vals[used : used+1 : used+1]
+		h[name] = vals[used : used+1 : used+1]
 		used++
 	}
-	put("Ci-Hash", v.CIHash)
-	put("Di", rec.DI)
+	put(keyCIHash, v.CIHash)
+	put(keyDI, rec.DI)
 	if validYear(rec.Birthday.Year) {
-		put("Birth-Year", year4(rec.Birthday.Year))
+		put(keyBirthYear, year4(rec.Birthday.Year))
 	}
 	for _, f := range forward {
 		switch f {
 		case FieldName:
-			put("Name", percentEncode(rec.Name))
+			put(keyName, percentEncode(rec.Name))
 		case FieldGender:
-			put("Gender", rec.Gender)
+			put(keyGender, rec.Gender)
 		case FieldForeigner:
 			if !rec.ForeignerUnknown {
-				put("Foreigner", strconv.FormatBool(rec.Foreigner))
+				put(keyForeigner, strconv.FormatBool(rec.Foreigner))
 			}
 		case FieldPhone:
-			put("Phone", rec.Phone)
+			put(keyPhone, rec.Phone)
 		case FieldCarrier:
-			put("Carrier", rec.Carrier)
+			put(keyCarrier, rec.Carrier)
 		case FieldBirthday:
-			put("Birthday", date(rec.Birthday))
+			put(keyBirthday, date(rec.Birthday))
 		case FieldAge:
 			if !rec.Birthday.IsZero() && v.Age >= 0 {
-				put("Age", strconv.Itoa(v.Age))
+				put(keyAge, strconv.Itoa(v.Age))
 			}
 		case FieldImpUID:
-			put("Imp-Uid", rec.ImpUID)
+			put(keyImpUID, rec.ImpUID)
 		case FieldCertifiedAt:
 			if !rec.CertifiedAt.IsZero() {
-				put("At", rec.CertifiedAt.UTC().Format(time.RFC3339))
+				put(keyAt, rec.CertifiedAt.UTC().Format(time.RFC3339))
 			}
 		}
 	}

@@ -33,7 +33,7 @@ func fullValues() Values {
 
 func TestSetWritesEveryField(t *testing.T) {
 	h := http.Header{}
-	Set(h, prefix, fullValues(), AllFields())
+	NewHeaders(prefix).Set(h, fullValues(), AllFields())
 	want := map[string]string{
 		"X-Verified-Ci-Hash":    "b6761f889b6b5fdb08a99e40aebe72a62a3f2f667ad0b068ed0adc3c8353e615",
 		"X-Verified-Di":         "di+/=value",
@@ -65,7 +65,7 @@ func TestSetWritesEveryField(t *testing.T) {
 
 func TestSetWritesOnlyTheAlwaysHeadersWithoutForward(t *testing.T) {
 	h := http.Header{}
-	Set(h, prefix, fullValues(), nil)
+	NewHeaders(prefix).Set(h, fullValues(), nil)
 	if len(h) != 3 || h.Get("X-Verified-Ci-Hash") == "" || h.Get("X-Verified-Di") == "" || h.Get("X-Verified-Birth-Year") != "1990" {
 		t.Errorf("Set without forward fields wrote %v", h)
 	}
@@ -74,7 +74,7 @@ func TestSetWritesOnlyTheAlwaysHeadersWithoutForward(t *testing.T) {
 func TestSetLeavesOutAbsentValues(t *testing.T) {
 	h := http.Header{}
 	v := Values{Record: certification.Record{Foreigner: true}, Age: 0}
-	Set(h, prefix, v, AllFields())
+	NewHeaders(prefix).Set(h, v, AllFields())
 	// Only Foreigner, a bool, always has a value.
 	if len(h) != 1 || h.Get("X-Verified-Foreigner") != "true" {
 		t.Errorf("Set with an empty record wrote %v", h)
@@ -84,7 +84,7 @@ func TestSetLeavesOutAbsentValues(t *testing.T) {
 func TestSetLeavesOutAnUnknownForeignerStatus(t *testing.T) {
 	h := http.Header{}
 	v := Values{Record: certification.Record{ForeignerUnknown: true}, Age: 0}
-	Set(h, prefix, v, AllFields())
+	NewHeaders(prefix).Set(h, v, AllFields())
 	if len(h) != 0 {
 		t.Errorf("Set with an unknown foreigner status wrote %v", h)
 	}
@@ -92,7 +92,7 @@ func TestSetLeavesOutAnUnknownForeignerStatus(t *testing.T) {
 
 func TestSetUsesTheGivenPrefix(t *testing.T) {
 	h := http.Header{}
-	Set(h, "X-Id-", fullValues(), []Field{FieldAge})
+	NewHeaders("X-Id-").Set(h, fullValues(), []Field{FieldAge})
 	if h.Get("X-Id-Age") != "36" || h.Get("X-Id-Ci-Hash") == "" {
 		t.Errorf("Set with prefix X-Id- wrote %v", h)
 	}
@@ -123,7 +123,7 @@ func TestSetDropsUnsafeValuesAndOddDates(t *testing.T) {
 			v := fullValues()
 			tt.edit(&v)
 			h := http.Header{}
-			Set(h, prefix, v, []Field{tt.field})
+			NewHeaders(prefix).Set(h, v, []Field{tt.field})
 			if got, ok := h[tt.header]; ok {
 				t.Errorf("%s = %q, want it left out", tt.header, got)
 			}
@@ -143,7 +143,7 @@ func TestSetNameEncodingKeepsOnlyUnreservedBytes(t *testing.T) {
 		v := fullValues()
 		v.Record.Name = tt.name
 		h := http.Header{}
-		Set(h, prefix, v, []Field{FieldName})
+		NewHeaders(prefix).Set(h, v, []Field{FieldName})
 		if got := h.Get("X-Verified-Name"); got != tt.want {
 			t.Errorf("name %q sent as %q, want %q", tt.name, got, tt.want)
 		}
@@ -153,7 +153,7 @@ func TestSetNameEncodingKeepsOnlyUnreservedBytes(t *testing.T) {
 func TestSetWithRepeatedForwardFieldsWritesEachOnce(t *testing.T) {
 	fields := append(append([]Field{}, AllFields()...), AllFields()...)
 	h := http.Header{}
-	Set(h, prefix, fullValues(), fields)
+	NewHeaders(prefix).Set(h, fullValues(), fields)
 	if len(h) != 12 {
 		t.Fatalf("Set wrote %d headers, want 12", len(h))
 	}
