@@ -24,10 +24,6 @@ const (
 	// `issuer` says otherwise. It names the software, not one instance, so
 	// that every instance of a gateway signs the same issuer.
 	DefaultAssertionIssuer = "caddy-iamport"
-	// DefaultAssertionLifetime is exp − iat unless `lifetime` says otherwise.
-	DefaultAssertionLifetime = signing.DefaultLifetime
-	// MaxAssertionLifetime is the longest `lifetime` accepted.
-	MaxAssertionLifetime = signing.MaxLifetime
 	// defaultAssertionSuffix follows the header prefix in the default
 	// header name: X-Verified-Assertion.
 	defaultAssertionSuffix = "Assertion"
@@ -212,8 +208,8 @@ func unmarshalAssertion(d *caddyfile.Dispenser) (*Assertion, error) {
 			if err := durationArg(d, &dur); err != nil {
 				return nil, err
 			}
-			if time.Duration(dur) > MaxAssertionLifetime || time.Duration(dur) < time.Second {
-				return nil, d.Errf("assertion: lifetime %s is out of range: want 1s to %s", time.Duration(dur), MaxAssertionLifetime)
+			if err := signing.CheckLifetime(time.Duration(dur)); err != nil {
+				return nil, d.Errf("assertion: %v", err)
 			}
 			a.Lifetime = dur
 		case "rotate":

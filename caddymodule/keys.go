@@ -125,10 +125,14 @@ func (k *keySource) keys(ctx context.Context, wait time.Duration) (*signing.KeyS
 	if err := k.task.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("loading assertion keys: %w", err)
 	}
-	if set := k.loaded(); set != nil {
-		return set, nil
+	// A load that succeeded is a Refresh that succeeded, which stored the
+	// set Keys returns, so set is never nil here. The check stays so that
+	// a broken invariant refuses the request instead of panicking.
+	set := k.loaded()
+	if set == nil {
+		return nil, errors.New("assertion keys not loaded (cannot happen)")
 	}
-	return nil, errors.New("assertion keys not loaded")
+	return set, nil
 }
 
 // stop ends the background refresh.

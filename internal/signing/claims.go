@@ -123,10 +123,18 @@ func (is *Issuer) Check() error {
 		return errors.New("the issuer is empty")
 	case is.Audience == "":
 		return errors.New("the audience is empty")
-	case is.Lifetime < 0 || is.Lifetime > MaxLifetime:
-		return fmt.Errorf("lifetime %s is out of range: want at most %s", is.Lifetime, MaxLifetime)
-	case is.Lifetime > 0 && is.Lifetime < time.Second:
-		return fmt.Errorf("lifetime %s is below one second", is.Lifetime)
+	case is.Lifetime != 0:
+		return CheckLifetime(is.Lifetime)
+	}
+	return nil
+}
+
+// CheckLifetime reports whether d is an acceptable assertion lifetime: one
+// second to MaxLifetime. (An Issuer's zero Lifetime, meaning
+// DefaultLifetime, is not checked with it.)
+func CheckLifetime(d time.Duration) error {
+	if d < time.Second || d > MaxLifetime {
+		return fmt.Errorf("lifetime %s is out of range: want 1s to %s", d, MaxLifetime)
 	}
 	return nil
 }
