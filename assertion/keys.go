@@ -19,7 +19,6 @@ const maxKeySet = 1 << 20
 // keySet is one fetched key set.
 type keySet struct {
 	keys    map[string]jose.JSONWebKey
-	fetched time.Time
 	expires time.Time
 }
 
@@ -111,9 +110,7 @@ func (v *Verifier) fetch(ctx context.Context) (*keySet, error) {
 		}
 		set.keys[k.KeyID] = k
 	}
-	now := v.cfg.Now()
-	set.fetched = now
-	set.expires = now.Add(v.lifetime(resp.Header.Get("Cache-Control")))
+	set.expires = v.cfg.Now().Add(v.lifetime(resp.Header.Get("Cache-Control")))
 	return set, nil
 }
 
