@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,9 +36,6 @@ type Manager struct {
 	gen      func() (*Key, error)
 
 	current atomic.Pointer[KeySet]
-
-	mu     sync.Mutex
-	parsed map[string]*Key // by key id: PEM parsed once
 }
 
 // ManagerConfig configures a Manager.
@@ -65,11 +61,10 @@ func NewManager(cfg ManagerConfig) (*Manager, error) {
 	}
 	m := &Manager{
 		storage:  cfg.Storage,
-		schedule: cfg.Schedule.withDefaults(),
+		schedule: cfg.Schedule,
 		now:      cfg.Now,
 		logger:   cfg.Logger,
 		gen:      GenerateKey,
-		parsed:   map[string]*Key{},
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -193,18 +188,16 @@ func (st *state) IDsAndRotate() []string {
 	return out
 }
 
-// build turns a state into a key set, parsing each private key once per
-// Manager.
+// build turns a state into a key set. A key already in the current set
+// is taken from it, so each private key is parsed once per Manager.
 func (m *Manager) build(st *state) (*KeySet, error) {
 	if len(st.Keys) == 0 {
 		return nil, errors.New("the key state holds no key")
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	prev := m.current.Load()
 	set := &KeySet{entries: make([]entry, len(st.Keys))}
-	seen := make(map[string]bool, len(st.Keys))
 	for i, sk := range st.Keys {
-		key := m.parsed[sk.ID]
+		key := prev.lookup(sk.ID)
 		if key == nil {
 			keys, err := ParsePEM([]byte(sk.PrivateKey))
 			if err != nil {
@@ -215,20 +208,11 @@ func (m *Manager) build(st *state) (*KeySet, error) {
 			}
 			key = keys[0]
 		}
-		seen[sk.ID] = true
 		e := entry{key: key, signsFrom: sk.SignsFrom}
 		if i+1 < len(st.Keys) {
-			e.unpublishAt = st.Keys[i+1].SignsFrom.Add(m.schedule.Retain)
+			e.unpublishAt = st.Keys[i+1].SignsFrom.Add(Retain)
 		}
 		set.entries[i] = e
-	}
-	for id := range m.parsed {
-		if !seen[id] {
-			delete(m.parsed, id)
-		}
-	}
-	for _, e := range set.entries {
-		m.parsed[e.key.ID] = e.key
 	}
 	return set, nil
 }

@@ -125,6 +125,19 @@ func (s *KeySet) encodeJWKS(now time.Time) ([]byte, error) {
 	return json.Marshal(set)
 }
 
+// lookup returns the key with this id, or nil (also on a nil set).
+func (s *KeySet) lookup(id string) *Key {
+	if s == nil {
+		return nil
+	}
+	for _, e := range s.entries {
+		if e.key.ID == id {
+			return e.key
+		}
+	}
+	return nil
+}
+
 // IDs returns the ids of all keys in the set, in order.
 func (s *KeySet) IDs() []string {
 	out := make([]string, len(s.entries))

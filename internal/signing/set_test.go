@@ -14,7 +14,7 @@ func TestJWKSFollowsTheEndOfRetentionOnTheSameSet(t *testing.T) {
 	k1, k2 := mustGenerate(t), mustGenerate(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	rotateAt := t0.Add(24 * time.Hour)
-	unpublishAt := rotateAt.Add(DefaultRetain)
+	unpublishAt := rotateAt.Add(Retain)
 	set := &KeySet{entries: []entry{
 		{key: k1, signsFrom: t0, unpublishAt: unpublishAt},
 		{key: k2, signsFrom: rotateAt},
