@@ -55,7 +55,9 @@ type Assertion struct {
 	KeyFiles []string `json:"key_files,omitempty"`
 	// How long a generated key signs before its successor takes over.
 	// Default: 90d (or the period already stored with the keys); at least
-	// 2h. Not allowed with key_files.
+	// 2h. Not allowed with key_files. Every handler of a config on the
+	// same storage shares the generated keys: two different rotates among
+	// them are refused.
 	Rotate caddy.Duration `json:"rotate,omitempty"`
 }
 

@@ -29,12 +29,12 @@ const RefreshInterval = time.Minute
 // called, so building one (as Caddy's provisioning does) touches no
 // storage.
 type Manager struct {
-	storage  certmagic.Storage
-	schedule Schedule
-	now      func() time.Time
-	logger   *zap.Logger
-	gen      func() (*Key, error)
+	storage certmagic.Storage
+	now     func() time.Time
+	gen     func() (*Key, error)
 
+	rotate  atomic.Int64 // Schedule.Rotate, see SetRotate
+	logger  atomic.Pointer[zap.Logger]
 	current atomic.Pointer[KeySet]
 }
 
@@ -59,20 +59,39 @@ func NewManager(cfg ManagerConfig) (*Manager, error) {
 	if err := cfg.Schedule.Check(); err != nil {
 		return nil, err
 	}
-	m := &Manager{
-		storage:  cfg.Storage,
-		schedule: cfg.Schedule,
-		now:      cfg.Now,
-		logger:   cfg.Logger,
-		gen:      GenerateKey,
-	}
+	m := &Manager{storage: cfg.Storage, now: cfg.Now, gen: GenerateKey}
 	if m.now == nil {
 		m.now = time.Now
 	}
-	if m.logger == nil {
-		m.logger = zap.NewNop()
-	}
+	m.rotate.Store(int64(cfg.Schedule.Rotate))
+	m.SetLogger(cfg.Logger)
 	return m, nil
+}
+
+// SetRotate replaces the schedule's Rotate (checked as Schedule.Check
+// does) from the next Refresh on. A Manager shared across config reloads
+// is handed the newest config's rotation period this way.
+func (m *Manager) SetRotate(d time.Duration) error {
+	if err := (Schedule{Rotate: d}).Check(); err != nil {
+		return err
+	}
+	m.rotate.Store(int64(d))
+	return nil
+}
+
+// SetLogger replaces the logger (nil: none); see SetRotate.
+func (m *Manager) SetLogger(l *zap.Logger) {
+	if l == nil {
+		l = zap.NewNop()
+	}
+	m.logger.Store(l)
+}
+
+// Logger returns the logger the Manager writes to.
+func (m *Manager) Logger() *zap.Logger { return m.logger.Load() }
+
+func (m *Manager) schedule() Schedule {
+	return Schedule{Rotate: time.Duration(m.rotate.Load())}
 }
 
 // Keys returns the key set of the last successful Refresh, or nil before
@@ -90,7 +109,7 @@ func (m *Manager) Refresh(ctx context.Context) (*KeySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.plan(now, m.schedule).any() {
+	if st.plan(now, m.schedule()).any() {
 		if st, err = m.update(ctx); err != nil {
 			return nil, err
 		}
@@ -114,7 +133,7 @@ func (m *Manager) Run(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			if _, err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
-				m.logger.Error("refreshing assertion signing keys", zap.Error(err))
+				m.Logger().Error("refreshing assertion signing keys", zap.Error(err))
 			}
 		}
 	}
@@ -158,7 +177,7 @@ func (m *Manager) update(ctx context.Context) (st *state, err error) {
 	}
 	now := m.now()
 	before := st.IDsAndRotate()
-	changed, err := st.advance(now, m.schedule, m.gen)
+	changed, err := st.advance(now, m.schedule(), m.gen)
 	if err != nil || !changed {
 		return st, err
 	}
@@ -170,7 +189,7 @@ func (m *Manager) update(ctx context.Context) (st *state, err error) {
 		return nil, fmt.Errorf("storing assertion keys: %w", err)
 	}
 	after := st.IDsAndRotate()
-	m.logger.Info("assertion signing keys updated in storage",
+	m.Logger().Info("assertion signing keys updated in storage",
 		zap.Strings("before", before), zap.Strings("after", after))
 	return st, nil
 }
