@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/verigate/caddy-iamport/assertion"
+	"github.com/verigate/caddy-iamport/internal/problem"
 	"github.com/verigate/caddy-iamport/internal/signing"
 )
 
@@ -281,8 +283,8 @@ func TestRefusedRequestsCarryNoAssertionAndBrokenKeysFailClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("JWKS with broken keys: status %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != strconv.Itoa(problem.RetryAfterSeconds) || problem.RetryAfterSeconds != 5 {
+		t.Fatalf("JWKS with broken keys: status %d, Retry-After %q; want 503 with Retry-After: 5 (problem.RetryAfterSeconds %d)", resp.StatusCode, resp.Header.Get("Retry-After"), problem.RetryAfterSeconds)
 	}
 	if data, _ := fs.Load(context.Background(), signing.StorageKey); string(data) != "{broken" {
 		t.Fatal("the broken key state was overwritten")

@@ -261,6 +261,69 @@ func TestJWKSPublishesPublicKeysOnly(t *testing.T) {
 	}
 }
 
+// TestJWKSOfKeyFilesPublishesPublicKeysOnly covers the other key types a
+// key_file may hold: RSA (PKCS #1 and PKCS #8) and Ed25519, read as the
+// key_file lines are, by ParsePEM.
+func TestJWKSOfKeyFilesPublishesPublicKeysOnly(t *testing.T) {
+	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	rs1, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rs8, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pk8ed, _ := x509.MarshalPKCS8PrivateKey(ed)
+	pk8rs, _ := x509.MarshalPKCS8PrivateKey(rs8)
+	var data []byte
+	data = append(data, pemBlock("PRIVATE KEY", pk8ed)...)
+	data = append(data, pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rs1))...)
+	data = append(data, pemBlock("PRIVATE KEY", pk8rs)...)
+	keys, err := ParsePEM(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := StaticSet(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := set.JWKS(timeZero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Keys) != 3 {
+		t.Fatalf("JWKS has %d keys, want 3", len(raw.Keys))
+	}
+	want := []map[string]any{
+		{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA"},
+		{"kty": "RSA", "alg": "RS256"},
+		{"kty": "RSA", "alg": "RS256"},
+	}
+	for i, k := range raw.Keys {
+		// The private members of RFC 7518 §6.3.2 (RSA) and RFC 8037 §2 (OKP).
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth"} {
+			if _, ok := k[private]; ok {
+				t.Errorf("key %d (%v) carries the private member %q", i, k["kty"], private)
+			}
+		}
+		for name, v := range want[i] {
+			if k[name] != v {
+				t.Errorf("key %d: %s = %v, want %v", i, name, k[name], v)
+			}
+		}
+		if k["use"] != "sig" || k["kid"] != set.IDs()[i] {
+			t.Errorf("key %d = %v", i, k)
+		}
+		if k["kty"] == "OKP" && k["x"] == nil {
+			t.Errorf("key %d has no public x: %v", i, k)
+		}
+		if k["kty"] == "RSA" && (k["n"] == nil || k["e"] == nil) {
+			t.Errorf("key %d has no public modulus or exponent: %v", i, k)
+		}
+	}
+}
+
 var timeZero time.Time
 
 func pemBlock(typ string, der []byte) []byte {

@@ -241,6 +241,10 @@ func TestTheConfiguredRotationPeriodIsStoredForEveryInstance(t *testing.T) {
 	if got := refresh(t, instance(t, dir, clock, Schedule{})).IDs(); len(got) != 2 {
 		t.Fatalf("keys %v: the stored period of 48h was not followed", got)
 	}
+	// The new period counts from the instant the current key began signing.
+	if st := stored(t, dir); !st.Keys[1].SignsFrom.Equal(t0.Add(48 * time.Hour)) {
+		t.Fatalf("the successor signs from %s, want 48h after the first key began (%s)", st.Keys[1].SignsFrom, t0.Add(48*time.Hour))
+	}
 }
 
 func TestBrokenStorageStateIsNeverOverwritten(t *testing.T) {
@@ -346,5 +350,39 @@ func TestARefreshReusesTheKeysItAlreadyParsed(t *testing.T) {
 	first := refresh(t, m).Signing(t0)
 	if again := refresh(t, m).Signing(t0); again != first {
 		t.Fatal("a second refresh parsed the same stored key again")
+	}
+}
+
+// TestRunRereadsTheStateEveryInterval proves that an instance learns of a
+// successor another instance created by its periodic re-read alone: its
+// own clock says nothing is due, so any second key it holds was read.
+func TestRunRereadsTheStateEveryInterval(t *testing.T) {
+	dir := t.TempDir()
+	sched := Schedule{Rotate: 10 * 24 * time.Hour}
+	a := instance(t, dir, clocktest.New(t0), sched)
+	k1 := refresh(t, a).IDs()[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Run(ctx, 10*time.Millisecond)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	// Another instance, at pre-publication time, stores the successor.
+	b := instance(t, dir, clocktest.New(t0.Add(sched.Rotate-Prepublish)), sched)
+	want := refresh(t, b).IDs()
+	if len(want) != 2 || want[0] != k1 {
+		t.Fatalf("the other instance stored %v", want)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.Equal(a.Keys().IDs(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Run did not re-read the state: keys %v, want %v", a.Keys().IDs(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
