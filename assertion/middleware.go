@@ -5,6 +5,10 @@ import (
 	"net/http"
 )
 
+// retryAfter is the Retry-After of a 503, in seconds: the gateway's own
+// (a test ties it to the gateway's value).
+const retryAfter = "5"
+
 // Middleware verifies the assertion in the request header (DefaultHeader
 // when header is "") before calling next with the verified Identity in the
 // request context (see FromContext). A request without exactly one
@@ -24,7 +28,7 @@ func (v *Verifier) Middleware(header string, next http.Handler) http.Handler {
 		id, err := v.Verify(r.Context(), vals[0])
 		if err != nil {
 			if errors.Is(err, ErrKeysUnavailable) {
-				w.Header().Set("Retry-After", "5")
+				w.Header().Set("Retry-After", retryAfter)
 				http.Error(w, "identity assertion keys unavailable", http.StatusServiceUnavailable)
 				return
 			}

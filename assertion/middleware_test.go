@@ -76,7 +76,7 @@ func TestMiddlewareAnswers503WhenKeysCannotBeFetched(t *testing.T) {
 	req.Header.Set("X-Id", sign(t, key, clock, aud, nil))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || called {
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "5" || called {
 		t.Fatalf("status %d, Retry-After %q, next called %v", rec.Code, rec.Header().Get("Retry-After"), called)
 	}
 }
