@@ -40,7 +40,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock, default time.Now. Token expiry is judged on it.
 	Now func() time.Time
-	// Logger receives debug lines only, default zap.NewNop().
+	// Logger receives a debug line per call and, from the background
+	// refresh, a warn line per failed attempt (attempts are spaced by a
+	// delay that doubles up to a minute); default zap.NewNop().
 	Logger *zap.Logger
 	// Observer, if set, is told about every HTTP call; if it also
 	// implements TokenObserver, about every getToken call's path and every

@@ -55,7 +55,7 @@ func (c *Client) Start() {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.started.Load() || r.closed {
+	if r.started.Load() { // stopRefresh sets it too
 		return
 	}
 	r.running = true

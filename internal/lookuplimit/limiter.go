@@ -125,9 +125,6 @@ func New(n int, o Options) (*Limiter, error) {
 // Cap returns the number of lookups allowed in flight at once.
 func (l *Limiter) Cap() int { return cap(l.slots) }
 
-// InFlight returns the number of slots taken now.
-func (l *Limiter) InFlight() int { return len(l.slots) }
-
 // Waiting returns the number of callers waiting for a slot now.
 func (l *Limiter) Waiting() int { return int(l.waiting.Load()) }
 

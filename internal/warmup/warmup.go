@@ -100,9 +100,6 @@ func (t *Task) Wait(ctx context.Context) error {
 	}
 }
 
-// Ready reports whether a run has succeeded.
-func (t *Task) Ready() bool { return t.ok.Load() }
-
 // Stop cancels the context given to the function. Later calls of Start do
 // nothing and Wait returns ErrStopped (or nil if a run had succeeded).
 func (t *Task) Stop() {

@@ -1,0 +1,4 @@
+package warmup
+
+// Ready reports whether a run has succeeded.
+func (t *Task) Ready() bool { return t.ok.Load() }
