@@ -31,102 +31,25 @@ func scanJSON(b []byte, c *collector) *problem.Error {
 	}
 	// A field value that is not a string is imp_uid_invalid, but only once
 	// the whole body is known to be valid JSON: a truncated body is
-	// body_invalid whatever came before the cut.
-	var notString *problem.Error
-	// Open containers are kept as bits of a word (1 for an object), which
-	// maxDepth keeps within 64 bits; the walk needs no recursion.
-	var objects uint64
-	open := 0
-	for {
-		// A value is expected here.
-		s.WS()
-		if s.I >= len(b) {
-			return errJSON
-		}
-		switch ch := b[s.I]; ch {
-		case '{', '[':
-			if open >= maxDepth {
-				return errJSON
-			}
-			s.I++
-			closer := byte(']')
-			if ch == '{' {
-				objects |= 1 << open
-				closer = '}'
-			} else {
-				objects &^= 1 << open
-			}
-			open++
-			s.WS()
-			if s.Eat(closer) {
-				open--
-				break
-			}
-			if ch == '[' {
-				continue
-			}
-			consumed, perr := member(&s, c, open, &notString)
-			if perr != nil {
-				return perr
-			}
-			if !consumed {
-				continue
-			}
-		case '"':
-			if _, _, _, ok := s.Str(); !ok {
-				return errJSON
-			}
-		case 't':
-			if !s.Lit("true") {
-				return errJSON
-			}
-		case 'f':
-			if !s.Lit("false") {
-				return errJSON
-			}
-		case 'n':
-			if !s.Lit("null") {
-				return errJSON
-			}
-		default:
-			if !s.Num() {
-				return errJSON
-			}
-		}
-		// A value has ended: close containers until one continues.
-	closing:
-		for {
-			s.WS()
-			if open == 0 {
-				if s.I != len(b) {
-					return errJSON
-				}
-				return notString
-			}
-			isObject := objects&(1<<(open-1)) != 0
-			if s.Eat(',') {
-				if !isObject {
-					break closing
-				}
-				consumed, perr := member(&s, c, open, &notString)
-				if perr != nil {
-					return perr
-				}
-				if !consumed {
-					break closing
-				}
-				continue
-			}
-			closer := byte(']')
-			if isObject {
-				closer = '}'
-			}
-			if !s.Eat(closer) {
-				return errJSON
-			}
-			open--
-		}
+	// body_invalid whatever came before the cut. An error of the collector
+	// (a conflict, an invalid id) ends the walk at once.
+	var notString, perr *problem.Error
+	ok := s.Walk(0, func(open int) (bool, bool) {
+		var consumed bool
+		consumed, perr = member(&s, c, open, &notString)
+		return consumed, perr == nil
+	})
+	switch {
+	case perr != nil:
+		return perr
+	case !ok:
+		return errJSON
 	}
+	s.WS()
+	if s.I != len(b) {
+		return errJSON
+	}
+	return notString
 }
 
 // member reads an object member's key and colon. When the key counts as

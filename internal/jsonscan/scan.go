@@ -166,10 +166,28 @@ func (s *Scanner) KeyColon() bool {
 	return s.Eat(':')
 }
 
-// Skip accepts one value found at nesting depth depth, without recursion:
-// open containers are kept as bits of a word (1 for an object), which
-// MaxDepth keeps within 64 bits.
-func (s *Scanner) Skip(depth int) bool {
+// member reads an object member's start with member, or its key and colon
+// when member is nil.
+func (s *Scanner) member(member func(open int) (consumed, ok bool), open int) (consumed, ok bool) {
+	if member == nil {
+		return false, s.KeyColon()
+	}
+	return member(open)
+}
+
+// Skip accepts one value found at nesting depth depth (the containers
+// already open around it).
+func (s *Scanner) Skip(depth int) bool { return s.Walk(depth, nil) }
+
+// Walk accepts one value found at nesting depth depth, as Skip does, and
+// calls member at every object member it meets, with I at the member's
+// key and open the number of containers open around the member (depth
+// included). member reads the key and the colon, and may read the value
+// too; it reports whether it did (consumed) and whether what it read was
+// valid. A nil member reads the key and the colon only. Walk uses no
+// recursion: open containers are kept as bits of a word (1 for an object),
+// which MaxDepth keeps within 64 bits.
+func (s *Scanner) Walk(depth int, member func(open int) (consumed, ok bool)) bool {
 	var objects uint64
 	open := 0
 	for {
@@ -184,23 +202,29 @@ func (s *Scanner) Skip(depth int) bool {
 				return false
 			}
 			s.I++
-			close := byte(']')
+			closer := byte(']')
 			if c == '{' {
 				objects |= 1 << open
-				close = '}'
+				closer = '}'
 			} else {
 				objects &^= 1 << open
 			}
 			open++
 			s.WS()
-			if s.Eat(close) {
+			if s.Eat(closer) {
 				open--
 				break
 			}
-			if c == '{' && !s.KeyColon() {
+			if c == '[' {
+				continue
+			}
+			consumed, ok := s.member(member, depth+open)
+			if !ok {
 				return false
 			}
-			continue
+			if !consumed {
+				continue
+			}
 		case '"':
 			if _, _, _, ok := s.Str(); !ok {
 				return false
@@ -223,6 +247,7 @@ func (s *Scanner) Skip(depth int) bool {
 			}
 		}
 		// A value has ended: close containers until one continues.
+	closing:
 		for {
 			if open == 0 {
 				return true
@@ -230,16 +255,23 @@ func (s *Scanner) Skip(depth int) bool {
 			s.WS()
 			isObject := objects&(1<<(open-1)) != 0
 			if s.Eat(',') {
-				if isObject && !s.KeyColon() {
+				if !isObject {
+					break closing
+				}
+				consumed, ok := s.member(member, depth+open)
+				if !ok {
 					return false
 				}
-				break
+				if !consumed {
+					break closing
+				}
+				continue
 			}
-			close := byte(']')
+			closer := byte(']')
 			if isObject {
-				close = '}'
+				closer = '}'
 			}
-			if !s.Eat(close) {
+			if !s.Eat(closer) {
 				return false
 			}
 			open--
