@@ -6,17 +6,22 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/verigate/caddy-iamport/internal/certification"
 	"github.com/verigate/caddy-iamport/internal/lookuplimit"
 )
 
@@ -167,5 +172,67 @@ func TestPortOneLookupsShareTheLookupConcurrencyCap(t *testing.T) {
 	refused := logs.FilterMessage("lookups refused: no lookup slot came free in time").All()
 	if len(refused) != 1 || refused[0].LoggerName != "portone" {
 		t.Fatalf("limiter lines %+v, want one from the logger named portone", refused)
+	}
+}
+
+// TestAPortOneLookupHoldsItsSlotThroughItsRetry proves the README's "a V2
+// lookup holds its slot for the whole lookup, its one retry included":
+// with lookup_concurrency 1, a second lookup that waits while the first
+// one's call fails with a 503 does not get the slot between that call and
+// its retry: PortOne sees the first id twice before the second id.
+func TestAPortOneLookupHoldsItsSlotThroughItsRetry(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	secondWaits := make(chan struct{})
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, path.Base(r.URL.Path))
+		n := len(seen)
+		mu.Unlock()
+		if n == 1 {
+			<-secondWaits // fail only once the second lookup is queued
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer fake.Close()
+
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	defer cancel()
+	v := &Verify{PortOne: &PortOneConfig{APISecret: "retry-slot-test", APIBase: fake.URL}, CIHashKey: "k", LookupConcurrency: 1}
+	if err := v.Provision(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer v.Cleanup()
+
+	waiting := func() float64 { return testutil.ToFloat64(lookupsWaiting) }
+	before := waiting()
+	first := make(chan error, 1)
+	go func() { _, err := v.source.Lookup(context.Background(), "identity-verification-1"); first <- err }()
+	for {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond) // polling until the first call is in flight
+	}
+	second := make(chan error, 1)
+	go func() { _, err := v.source.Lookup(context.Background(), "identity-verification-2"); second <- err }()
+	for waiting() < before+1 {
+		time.Sleep(time.Millisecond) // polling until the second lookup waits for the slot
+	}
+	close(secondWaits)
+	if err := <-first; !errors.Is(err, certification.ErrUnavailable) {
+		t.Fatalf("first lookup: %v, want unavailable after its retry", err)
+	}
+	if err := <-second; !errors.Is(err, certification.ErrUnavailable) {
+		t.Fatalf("second lookup: %v, want unavailable", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"identity-verification-1", "identity-verification-1", "identity-verification-2", "identity-verification-2"}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("PortOne saw %v, want %v: the retry kept the slot", seen, want)
 	}
 }
