@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -391,4 +392,37 @@ func sandboxLookups(t *testing.T) int64 {
 	t.Helper()
 	s := sandboxtest.Stats(t, demoSandbox)
 	return s.Certifications + s.IdentityVerifications
+}
+
+// TestBrowserSDKMisuseIsReported proves what the README's "What differs
+// from the real SDKs" says of a page that misuses the sandbox's SDKs: i'mport's
+// IMP.certification before IMP.init answers sandbox_not_initialised, a
+// blocked popup answers sandbox_popup_blocked (SANDBOX_POPUP_BLOCKED for
+// V2), and PortOne's requestIdentityVerification rejects with a TypeError
+// without storeId or identityVerificationId, or for a redirection without
+// redirectUrl. Each runs in the demo page, whose SDKs are loaded but not
+// yet initialised; window.open returning null stands for a popup blocker.
+func TestBrowserSDKMisuseIsReported(t *testing.T) {
+	browser := browsertest.Start(t)
+	loadDemo(t)
+	const v1 = `new Promise(done => IMP.certification({merchant_uid: "mid_misuse"}, rsp => done(rsp.success + " " + rsp.error_code)))`
+	const v2ok = `{storeId: "store-sandbox", identityVerificationId: "identity-verification-misuse", channelKey: "channel-key-sandbox"}`
+	const v2 = `PortOne.requestIdentityVerification(%s).then(r => "resolved " + r.code, e => e.name + ": " + e.message)`
+	tests := []struct{ name, script, want string }{
+		{"V1 before IMP.init", v1, "false sandbox_not_initialised"},
+		{"V1 popup blocked", `window.open = () => null; IMP.init("imp00000000"); ` + v1, "false sandbox_popup_blocked"},
+		{"V2 without storeId", fmt.Sprintf(v2, `{identityVerificationId: "identity-verification-misuse"}`), "TypeError: requestIdentityVerification: storeId is required"},
+		{"V2 without identityVerificationId", fmt.Sprintf(v2, `{storeId: "store-sandbox"}`), "TypeError: requestIdentityVerification: identityVerificationId is required"},
+		{"V2 redirection without redirectUrl", fmt.Sprintf(v2, `{...`+v2ok+`, forceRedirect: true}`), "TypeError: requestIdentityVerification: redirectUrl is required for a redirection"},
+		{"V2 popup blocked", `window.open = () => null; ` + fmt.Sprintf(v2, v2ok), "resolved SANDBOX_POPUP_BLOCKED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := tabFor(t, browser)
+			got := value(t, tab, chromedp.Evaluate[string](tt.script, chromedp.EvalAwaitPromise))
+			if got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
